@@ -1,0 +1,104 @@
+/* Private declarations shared by the library's translation units. */
+#ifndef TSAMP_INTERNAL_H
+#define TSAMP_INTERNAL_H
+
+#include "tsamp.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The canonical sum (DESIGN.md §6), used for every float reduction that can influence a token:
+ * the array is cut into blocks of TSAMP_BLOCK elements; inside a block, element i goes to lane
+ * i % TSAMP_LANES (lanes start at +0.0f and add in increasing i), then the 16 lanes are folded
+ * by the fixed tree l[j] += l[j+8] (j<8), l[j] += l[j+4] (j<4), l[j] += l[j+2] (j<2),
+ * l[0] += l[1]; the block sums are then added in block order in double. Every ISA path
+ * reproduces this order exactly, so every path gives the same bits.
+ */
+#define TSAMP_LANES 16
+#define TSAMP_BLOCK 256
+
+static inline size_t tsamp_n_blocks(size_t n) { return (n + TSAMP_BLOCK - 1) / TSAMP_BLOCK; }
+
+/* Dense kernels, one table per ISA (src/simd/<isa>.c). n >= 1 everywhere. */
+typedef struct {
+    tsamp_isa isa;
+    /* *max = the largest x[i]; returns nonzero if some x[i] is NaN or +inf (*max unspecified). */
+    int (*max)(const float *x, size_t n, float *max);
+    /* The first i with x[i] == v, or n if none. */
+    size_t (*find_first)(const float *x, size_t n, float v);
+    /* e_i = tsamp_exp_core((x[i] - m) * s); returns the canonical sum of e. Writes the block
+     * sums to blocks[0 .. tsamp_n_blocks(n)) and e to w[0 .. n) when they are not NULL. */
+    double (*sum_exp)(const float *x, size_t n, float m, float s, float *blocks, float *w);
+    /* Canonical sum of e_i = (x[i] >= v ? w[i] : 0.0f); *count = number of i with x[i] >= v. */
+    double (*sum_ge)(const float *w, const float *x, size_t n, float v, size_t *count);
+    /* Writes the i with x[i] >= v, increasing, to idx (at most cap of them); returns how many
+     * there are in all. */
+    size_t (*compact_ge)(const float *x, size_t n, float v, int32_t *idx, size_t cap);
+} tsamp_kernels;
+
+extern const tsamp_kernels tsamp_kernels_scalar;
+extern const tsamp_kernels tsamp_kernels_avx2;   /* isa == TSAMP_ISA_SCALAR if not compiled in */
+extern const tsamp_kernels tsamp_kernels_avx512; /* likewise */
+extern const tsamp_kernels tsamp_kernels_neon;   /* likewise */
+
+/* The kernels for a path (TSAMP_ISA_AUTO: tsamp_isa_default()); NULL if unavailable. */
+const tsamp_kernels *tsamp_kernels_for(tsamp_isa isa);
+
+/* ---- processors ------------------------------------------------------------------------- */
+
+typedef enum {
+    TSAMP_PROC_TEMPERATURE,
+    TSAMP_PROC_TOP_K,
+    TSAMP_PROC_TOP_P,
+    TSAMP_PROC_MIN_P
+} tsamp_proc_kind;
+
+typedef struct {
+    tsamp_proc_kind kind;
+    union {
+        struct { float t; } temperature;
+        struct { int32_t k; } top_k;
+        struct { float p; size_t min_keep; } top_p;
+        struct { float p; size_t min_keep; float log_p; } min_p; /* log_p = tsamp_log(p) */
+    } u;
+} tsamp_proc;
+
+/* Validating constructors: INVALID_PARAM for a value outside the domain (tsamp.h). */
+tsamp_status tsamp_proc_temperature(tsamp_proc *out, float t);
+tsamp_status tsamp_proc_top_k(tsamp_proc *out, int32_t k);
+tsamp_status tsamp_proc_top_p(tsamp_proc *out, float p, size_t min_keep);
+tsamp_status tsamp_proc_min_p(tsamp_proc *out, float p, size_t min_keep);
+
+/* Appends n processors, all or nothing (NOMEM leaves the chain unchanged). */
+tsamp_status tsamp_chain_append(tsamp_chain *c, const tsamp_proc *procs, size_t n);
+
+/* The chain's processors, in order. */
+const tsamp_proc *tsamp_chain_procs(const tsamp_chain *c, size_t *n);
+
+/* ---- allocation ------------------------------------------------------------------------- */
+
+void *tsamp_alloc(const tsamp_allocator *a, size_t size);
+void tsamp_dealloc(const tsamp_allocator *a, void *p);
+
+/* ---- the chain -------------------------------------------------------------------------- */
+
+struct tsamp_chain {
+    size_t n_vocab;
+    uint64_t seed, stream, position;
+    tsamp_isa isa; /* as requested; k is what it resolved to */
+    const tsamp_kernels *k;
+    tsamp_allocator allocator;
+
+    tsamp_proc *procs;
+    size_t n_procs, cap_procs;
+
+    /* Working memory, taken at creation (n_vocab entries each unless noted). */
+    float *w;       /* exp weights of the current view */
+    float *vals;    /* logits of a compacted (sparse) view */
+    int32_t *ids;   /* token ids of a compacted view, increasing */
+    int32_t *idx;   /* scratch indices */
+    float *blocks;  /* tsamp_n_blocks(n_vocab) block sums */
+};
+
+#endif /* TSAMP_INTERNAL_H */

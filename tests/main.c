@@ -1,0 +1,50 @@
+/* Runs every suite (or those whose name contains argv[1]); one PASS/FAIL line per test. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+
+static int failures_in_test;
+static int reported_in_test;
+static const char *filter;
+
+void check_fail(const char *file, int line, const char *fmt, ...) {
+    failures_in_test++;
+    if (++reported_in_test > 10) return; /* the first ten say enough */
+    va_list ap;
+    va_start(ap, fmt);
+    printf("  %s:%d: ", file, line);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+}
+
+void check_note(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    printf("  note: ");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+}
+
+void check_run(const char *name, void (*fn)(void)) {
+    if (filter && !strstr(name, filter)) return;
+    failures_in_test = 0;
+    reported_in_test = 0;
+    fflush(stdout);
+    fn();
+    if (failures_in_test)
+        printf("FAIL %s (%d failed checks)\n", name, failures_in_test);
+    else
+        printf("PASS %s\n", name);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv) {
+    filter = argc > 1 ? argv[1] : NULL;
+#define TSAMP_RUN_SUITE(name) suite_##name();
+    TSAMP_SUITES(TSAMP_RUN_SUITE)
+    return 0;
+}
