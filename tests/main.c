@@ -44,7 +44,11 @@ void check_run(const char *name, void (*fn)(void)) {
 
 int main(int argc, char **argv) {
     filter = argc > 1 ? argv[1] : NULL;
-#define TSAMP_RUN_SUITE(name) suite_##name();
+#define TSAMP_RUN_SUITE(name)                                                                 \
+    if (suite_##name)                                                                         \
+        suite_##name();                                                                       \
+    else if (!filter)                                                                         \
+        printf("FAIL suite_%s: not linked in\n", #name);
     TSAMP_SUITES(TSAMP_RUN_SUITE)
     return 0;
 }
