@@ -29,7 +29,9 @@ WARN := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-
         -Wconversion
 CFLAGS_BASE := -std=c11 $(OPT) -g -fPIC -ffp-contract=off -fno-fast-math $(WARN) \
                -D_POSIX_C_SOURCE=200809L -Iinclude
-SANFLAGS := $(if $(SAN),-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+ifneq ($(SAN),)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
 XXH_CFLAGS = $(shell pkg-config --cflags libxxhash 2>/dev/null)
 XXH_LIBS = $(shell pkg-config --libs libxxhash 2>/dev/null || echo -lxxhash)
 LIB_CFLAGS = $(CFLAGS_BASE) $(SANFLAGS) $(XXH_CFLAGS) -fvisibility=hidden -DTSAMP_BUILDING_LIBRARY

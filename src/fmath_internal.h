@@ -62,6 +62,9 @@ static inline float tsamp_exp_core(float x) {
     return (y * s1) * s2;
 }
 
+/* log of a positive finite double, IEEE operations only (src/fmath.c). */
+double tsamp_log_d(double x);
+
 /*
  * Order-preserving key: a < b (as floats, not NaN) iff key(a) < key(b); -0 and +0 share a key.
  */

@@ -1,0 +1,40 @@
+/*
+ * The categorical draw (DESIGN.md §5): one uniform u, the canonical block sums, then a walk in
+ * index order inside the block where u * total falls. Only that block's weights are recomputed.
+ */
+#include "fmath_internal.h"
+#include "view_internal.h"
+
+static float weight(const tsamp_view *v, size_t i) { return tsamp_exp_core((v->x[i] - v->m) * v->s); }
+
+/* The last entry of block b with a non-zero weight; SIZE_MAX if none. */
+static size_t last_nonzero(const tsamp_view *v, size_t b) {
+    size_t start = b * TSAMP_BLOCK, end = start + TSAMP_BLOCK < v->n ? start + TSAMP_BLOCK : v->n;
+    for (size_t i = end; i-- > start;)
+        if (weight(v, i) > 0.0f) return i;
+    return SIZE_MAX;
+}
+
+size_t tsamp_view_draw(tsamp_chain *c, const tsamp_view *v, double u) {
+    double total = c->k->sum_exp(v->x, v->n, v->m, v->s, c->blocks, NULL);
+    double target = u * total;
+    size_t nb = tsamp_n_blocks(v->n);
+    double cum = 0.0; /* the same additions, in the same order, as the total */
+    for (size_t b = 0; b < nb; b++) {
+        double next = cum + (double)c->blocks[b];
+        if (next > target) {
+            size_t start = b * TSAMP_BLOCK;
+            size_t end = start + TSAMP_BLOCK < v->n ? start + TSAMP_BLOCK : v->n;
+            for (size_t i = start; i < end; i++) {
+                cum += (double)weight(v, i);
+                if (cum > target) return i;
+            }
+            return last_nonzero(v, b); /* the block sum rounded above its walk */
+        }
+        cum = next;
+    }
+    /* u * total rounded up to total: the last candidate that has weight. */
+    for (size_t b = nb; b-- > 0;)
+        if (c->blocks[b] > 0.0f) return last_nonzero(v, b);
+    return 0; /* unreachable: the max has weight exactly 1 */
+}

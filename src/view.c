@@ -1,0 +1,95 @@
+/* Narrowing a view: compaction by a (value, index) cutoff and exact top-k selection. */
+#include <float.h>
+
+#include "fmath_internal.h"
+#include "view_internal.h"
+
+void tsamp_view_keep(tsamp_chain *c, tsamp_view *v, const int32_t *idx, size_t cnt, float value,
+                     size_t last_tie) {
+    /* In place is safe: idx is increasing, so entry j is read from index idx[j] >= j. */
+    float *vals = c->vals;
+    int32_t *ids = c->ids;
+    size_t out = 0;
+    for (size_t j = 0; j < cnt; j++) {
+        size_t i = (size_t)idx[j];
+        float x = v->x[i];
+        if (x > value || (x == value && i <= last_tie)) {
+            vals[out] = x;
+            ids[out] = tsamp_view_id(v, i);
+            out++;
+        }
+    }
+    v->x = vals;
+    v->ids = ids;
+    v->n = out;
+}
+
+/* Radix select over order-preserving keys, most significant byte first: the k-th largest
+ * (k >= 1, k <= cnt) of x[idx[0..cnt)]. Returns its value and how many are strictly larger. */
+static float kth_largest(const float *x, const int32_t *idx, size_t cnt, size_t k,
+                         size_t *n_greater) {
+    uint32_t prefix = 0, mask = 0;
+    size_t above = 0; /* entries known to be larger than the prefix's range */
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        size_t hist[256] = {0};
+        for (size_t j = 0; j < cnt; j++) {
+            uint32_t key = tsamp_key(x[idx[j]]);
+            if ((key & mask) == prefix) hist[(key >> shift) & 0xffu]++;
+        }
+        unsigned d = 256;
+        while (d-- > 0) {
+            if (above + hist[d] >= k) break;
+            above += hist[d];
+        }
+        prefix |= (uint32_t)d << shift;
+        mask |= 0xffu << shift;
+    }
+    *n_greater = above;
+    return tsamp_from_key(prefix);
+}
+
+/*
+ * A threshold that most likely has at least k candidates above it, from a strided sample:
+ * one cheap compaction then replaces a pass over the whole vocabulary. -FLT_MAX when a
+ * sample would not help.
+ */
+static float guess_threshold(tsamp_chain *c, const tsamp_view *v, size_t k) {
+    enum { SAMPLES = 1024, MARGIN = 8 };
+    if (v->n <= 4 * SAMPLES || k > v->n / 16) return -FLT_MAX;
+    int32_t *sample = c->idx; /* scratch: the caller compacts into idx afterwards */
+    size_t ns = 0, stride = v->n / SAMPLES;
+    for (size_t i = 0; i < SAMPLES; i++)
+        if (v->x[i * stride] > -FLT_MAX) sample[ns++] = (int32_t)(i * stride);
+    /* Expected rank of the k-th largest in the sample, doubled, plus a margin. */
+    size_t r = (size_t)((double)k * (double)ns / (double)v->n * 2.0) + MARGIN;
+    if (r >= ns) return -FLT_MAX;
+    size_t gt;
+    return kth_largest(v->x, sample, ns, r, &gt);
+}
+
+void tsamp_view_top_k(tsamp_chain *c, tsamp_view *v, size_t k) {
+    if (v->ids && k >= v->n) return;
+    const tsamp_kernels *K = c->k;
+    float g = guess_threshold(c, v, k);
+    size_t cnt = K->compact_ge(v->x, v->n, g, c->idx, v->n);
+    if (cnt < k && g > -FLT_MAX) {
+        g = -FLT_MAX;
+        cnt = K->compact_ge(v->x, v->n, g, c->idx, v->n);
+    }
+    if (cnt <= k) { /* every candidate is kept */
+        if (v->ids) return;
+        tsamp_view_keep(c, v, c->idx, cnt, g, SIZE_MAX);
+        return;
+    }
+    size_t gt;
+    float kth = kth_largest(v->x, c->idx, cnt, k, &gt);
+    /* Ties at the k-th value: the lowest indices fill the remaining k - gt places. */
+    size_t need = k - gt, last_tie = 0;
+    for (size_t j = 0; j < cnt && need > 0; j++) {
+        if (v->x[c->idx[j]] == kth) {
+            last_tie = (size_t)c->idx[j];
+            need--;
+        }
+    }
+    tsamp_view_keep(c, v, c->idx, cnt, kth, last_tie);
+}

@@ -1,0 +1,47 @@
+/*
+ * The candidate set as a view (DESIGN.md §5). Dense: the caller's logits themselves, every
+ * entry above -inf is a candidate, index = token id. Compacted: the chain's vals/ids arrays,
+ * every entry a candidate, ids increasing. Processors narrow the view; temperature only
+ * changes the scale, never the values.
+ */
+#ifndef TSAMP_VIEW_INTERNAL_H
+#define TSAMP_VIEW_INTERNAL_H
+
+#include "tsamp_internal.h"
+
+typedef struct {
+    const float *x;     /* values: the caller's logits, or c->vals */
+    const int32_t *ids; /* token id of each entry; NULL when dense */
+    size_t n;           /* entries */
+    float m;            /* the largest candidate value */
+    float s;            /* scale applied to (x - m): the product of 1/t */
+} tsamp_view;
+
+static inline int32_t tsamp_view_id(const tsamp_view *v, size_t i) {
+    return v->ids ? v->ids[i] : (int32_t)i;
+}
+
+/*
+ * Keeps, of the cnt entries whose indices (increasing) are in idx, those with x > value or
+ * x == value and index <= last_tie; the view becomes compacted into c->vals / c->ids.
+ */
+void tsamp_view_keep(tsamp_chain *c, tsamp_view *v, const int32_t *idx, size_t cnt, float value,
+                     size_t last_tie);
+
+/* Keeps the k first candidates (value descending, index ascending); k >= 1. */
+void tsamp_view_top_k(tsamp_chain *c, tsamp_view *v, size_t k);
+
+/* The processors (src/proc_*.c). */
+void tsamp_proc_apply_temperature(tsamp_chain *c, tsamp_view *v, float t);
+void tsamp_proc_apply_top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep);
+void tsamp_proc_apply_min_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep,
+                            float log_p);
+
+/* Runs the chain's processors over logits; NONFINITE / ALL_MASKED on bad logits. */
+tsamp_status tsamp_chain_run(tsamp_chain *c, const float *logits, tsamp_view *v);
+
+/* Draws an entry index of the view with probability proportional to its weight, from u in
+ * [0, 1) (DESIGN.md §5). */
+size_t tsamp_view_draw(tsamp_chain *c, const tsamp_view *v, double u);
+
+#endif
