@@ -42,8 +42,7 @@ static const tsamp_kernels *table_of(tsamp_isa isa) {
     return NULL;
 }
 
-int tsamp_isa_available(tsamp_isa isa) {
-    if (isa == TSAMP_ISA_AUTO || isa == TSAMP_ISA_SCALAR) return 1;
+static int detect(tsamp_isa isa) {
     const tsamp_kernels *k = table_of(isa);
     if (!k || k->isa != isa) return 0; /* not compiled in for this architecture */
 #if defined(__x86_64__) || defined(__i386__)
@@ -53,6 +52,20 @@ int tsamp_isa_available(tsamp_isa isa) {
 #else
     return 0;
 #endif
+}
+
+/* CPUID is slow next to a small softmax: ask once per path. Racing first calls all store
+ * the same answer. */
+int tsamp_isa_available(tsamp_isa isa) {
+    static atomic_int known[TSAMP_ISA_NEON + 1]; /* 0 unknown, 1 no, 2 yes */
+    if (isa == TSAMP_ISA_AUTO || isa == TSAMP_ISA_SCALAR) return 1;
+    if ((unsigned)isa > (unsigned)TSAMP_ISA_NEON) return 0;
+    int v = atomic_load_explicit(&known[isa], memory_order_relaxed);
+    if (v == 0) {
+        v = detect(isa) ? 2 : 1;
+        atomic_store_explicit(&known[isa], v, memory_order_relaxed);
+    }
+    return v == 2;
 }
 
 const char *tsamp_isa_name(tsamp_isa isa) {
