@@ -54,12 +54,12 @@ SHARED := $(B)/libtsamp.so.$(VERSION)
 TEST_SRC := $(wildcard tests/*.c)
 TEST_BIN := $(B)/tests/tsamp-tests
 PCG_BIN := $(B)/tests/pcg-ref-compare
-TOOLS := $(B)/tools/tsamp-demo
+TOOLS := $(B)/tools/tsamp-demo $(B)/tools/tsamp-bench
 
 DEPS_LIB := libxxhash-dev pkg-config
 DEPS_TEST := $(DEPS_LIB) libpcg-cpp-dev g++
 
-.PHONY: all lib tools test demo install uninstall clean help deps deps-test
+.PHONY: all lib tools test demo bench install uninstall clean help deps deps-test
 .DELETE_ON_ERROR:
 
 all: lib tools
@@ -68,6 +68,7 @@ help:
 	@echo "make              build the static and shared library and the tools"
 	@echo "make demo         sample a stream of tokens from the built-in synthetic model"
 	@echo "make test         build and run every test; ends with 'N passed, M failed'"
+	@echo "make bench        quick benchmark: us/token per chain vs SIMD floors and a naive sampler"
 	@echo "make install      install header, libraries and tsamp.pc (PREFIX=$(PREFIX) DESTDIR=)"
 	@echo "make uninstall    remove what install put there"
 	@echo "make clean        remove build/"
@@ -96,9 +97,10 @@ $(SHARED): $(LIB_OBJ)
 
 tools: $(TOOLS)
 
-$(B)/tools/%: tools/%.c include/tsamp.h $(STATIC)
+# The benchmark reads the kernel table (src/) to time the floors on the same path.
+$(B)/tools/%: tools/%.c $(HEADERS) $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(APP_CFLAGS) $< -o $@ $(STATIC) $(LDLIBS_ALL)
+	$(CC) $(APP_CFLAGS) -Isrc $< -o $@ $(STATIC) $(LDLIBS_ALL)
 
 $(TEST_BIN): $(TEST_SRC) $(wildcard tests/*.h) include/tsamp.h $(STATIC)
 	@mkdir -p $(dir $@)
@@ -113,6 +115,11 @@ test: $(TEST_BIN) $(PCG_BIN) $(SHARED)
 
 demo: $(B)/tools/tsamp-demo
 	$(B)/tools/tsamp-demo
+
+# A quick run (under a minute); the README gives the full command.
+BENCH_ARGS ?= --seconds 0.1
+bench: $(B)/tools/tsamp-bench
+	$(B)/tools/tsamp-bench $(BENCH_ARGS)
 
 $(B)/tsamp.pc: tsamp.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
