@@ -63,6 +63,7 @@ void tsamp_chain_free(tsamp_chain *c) {
     tsamp_dealloc(&a, c->idx);
     tsamp_dealloc(&a, c->blocks);
     tsamp_dealloc(&a, c->procs);
+    tsamp_dealloc(&a, c->hints);
     tsamp_dealloc(&a, c);
 }
 
@@ -117,13 +118,23 @@ tsamp_status tsamp_chain_append(tsamp_chain *c, const tsamp_proc *procs, size_t 
         size_t cap = c->cap_procs ? c->cap_procs : 8;
         while (cap - c->n_procs < n) cap *= 2;
         tsamp_proc *p = tsamp_alloc(&c->allocator, cap * sizeof *p);
-        if (!p) return TSAMP_ERR_NOMEM;
-        if (c->n_procs) memcpy(p, c->procs, c->n_procs * sizeof *p);
+        float *h = p ? tsamp_alloc(&c->allocator, cap * sizeof *h) : NULL;
+        if (!h) {
+            tsamp_dealloc(&c->allocator, p);
+            return TSAMP_ERR_NOMEM;
+        }
+        if (c->n_procs) {
+            memcpy(p, c->procs, c->n_procs * sizeof *p);
+            memcpy(h, c->hints, c->n_procs * sizeof *h);
+        }
         tsamp_dealloc(&c->allocator, c->procs);
+        tsamp_dealloc(&c->allocator, c->hints);
         c->procs = p;
+        c->hints = h;
         c->cap_procs = cap;
     }
     memcpy(c->procs + c->n_procs, procs, n * sizeof *procs);
+    for (size_t i = 0; i < n; i++) c->hints[c->n_procs + i] = 0.0f;
     c->n_procs += n;
     return TSAMP_OK;
 }

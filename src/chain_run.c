@@ -15,16 +15,16 @@ void tsamp_proc_apply_temperature(tsamp_chain *c, tsamp_view *v, float t) {
     v->s = s;
 }
 
-static void apply(tsamp_chain *c, tsamp_view *v, const tsamp_proc *p) {
+static void apply(tsamp_chain *c, tsamp_view *v, const tsamp_proc *p, float *hint) {
     switch (p->kind) {
     case TSAMP_PROC_TEMPERATURE:
         tsamp_proc_apply_temperature(c, v, p->u.temperature.t);
         break;
     case TSAMP_PROC_TOP_K:
-        if (p->u.top_k.k > 0) tsamp_view_top_k(c, v, (size_t)p->u.top_k.k);
+        if (p->u.top_k.k > 0) tsamp_view_top_k(c, v, (size_t)p->u.top_k.k, hint);
         break;
     case TSAMP_PROC_TOP_P:
-        tsamp_proc_apply_top_p(c, v, p->u.top_p.p, p->u.top_p.min_keep);
+        tsamp_proc_apply_top_p(c, v, p->u.top_p.p, p->u.top_p.min_keep, hint);
         break;
     case TSAMP_PROC_MIN_P:
         tsamp_proc_apply_min_p(c, v, p->u.min_p.p, p->u.min_p.min_keep, p->u.min_p.log_p);
@@ -41,7 +41,7 @@ tsamp_status tsamp_chain_run(tsamp_chain *c, const float *logits, tsamp_view *v)
     v->n = c->n_vocab;
     v->m = m;
     v->s = 1.0f;
-    for (size_t i = 0; i < c->n_procs; i++) apply(c, v, &c->procs[i]);
+    for (size_t i = 0; i < c->n_procs; i++) apply(c, v, &c->procs[i], &c->hints[i]);
     return TSAMP_OK;
 }
 

@@ -12,7 +12,7 @@ void tsamp_proc_apply_min_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_k
     if (!(p > 0.0f)) return;
     size_t need = min_keep > 1 ? min_keep : 1;
     if (!passes(v, v->m, log_p)) { /* p > 1: nothing passes */
-        tsamp_view_top_k(c, v, need);
+        tsamp_view_top_k(c, v, need, NULL);
         return;
     }
     if (passes(v, -FLT_MAX, log_p)) return; /* every candidate passes */
@@ -28,7 +28,7 @@ void tsamp_proc_apply_min_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_k
     float x0 = tsamp_from_key(hi);
     size_t cnt = c->k->compact_ge(v->x, v->n, x0, c->idx, v->n);
     if (cnt < need) {
-        tsamp_view_top_k(c, v, need);
+        tsamp_view_top_k(c, v, need, NULL);
         return;
     }
     if (v->ids && cnt == v->n) return;

@@ -1,13 +1,16 @@
 /*
- * Top-p without sorting: bisect a logit threshold on the probability mass above it (masked
- * sums of stored weights), until the boundary window holds few tokens; only those are ordered.
+ * Top-p without sorting (DESIGN.md §5). The weights are computed once; a threshold that still
+ * holds the target mass (guessed from the previous token's cutoff) first narrows the view to
+ * a few thousand entries; then a bisection on the logit threshold, using masked sums of the
+ * stored weights, shrinks the boundary window until it holds few tokens; only those are ordered.
  */
 #include <float.h>
+#include <math.h>
 
 #include "fmath_internal.h"
 #include "view_internal.h"
 
-enum { WINDOW = 256 };
+enum { WINDOW = 256, NARROW_MIN = 8192 };
 
 typedef struct {
     float x;
@@ -31,23 +34,55 @@ static void sort_window(entry *e, size_t n) {
     }
 }
 
-void tsamp_proc_apply_top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep) {
+/*
+ * Compacts the view (and its weights) to the entries >= a threshold that holds the target mass
+ * and at least `need` entries, guessed at `hint` (scaled distance below the max) with a margin
+ * and doubled on a miss. Returns the threshold, or -FLT_MAX when the view is left as it was.
+ */
+static float narrow(tsamp_chain *c, tsamp_view *v, double target, size_t need, float hint) {
+    const tsamp_kernels *K = c->k;
+    float d = hint > 0.0f && hint < FLT_MAX ? 1.5f * hint + 1.0f : 8.0f;
+    for (int tries = 0; tries < 4; tries++, d *= 2.0f) {
+        float lo = v->m - d / v->s;
+        if (!(lo > -FLT_MAX)) break;
+        size_t cnt;
+        double mass = K->sum_ge(c->w, v->x, v->n, lo, &cnt);
+        if (mass < target || cnt < need) continue;
+        if (cnt > v->n / 2) break; /* not worth a compaction */
+        cnt = K->compact_ge(v->x, v->n, lo, c->idx, v->n);
+        for (size_t j = 0; j < cnt; j++) c->w[j] = c->w[c->idx[j]]; /* idx[j] >= j */
+        tsamp_view_keep(c, v, c->idx, cnt, lo, SIZE_MAX);
+        return lo;
+    }
+    return -FLT_MAX;
+}
+
+/* A threshold strictly between two keys: the value midpoint if it is one, else the key's. */
+static uint32_t midpoint(uint32_t lo, uint32_t hi) {
+    float a = tsamp_from_key(lo), b = tsamp_from_key(hi);
+    uint32_t mid = tsamp_key(a * 0.5f + b * 0.5f);
+    return mid > lo && mid < hi ? mid : lo + (hi - lo) / 2;
+}
+
+void tsamp_proc_apply_top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep,
+                            float *hint) {
     if (p >= 1.0f) return;
     size_t need = min_keep > 1 ? min_keep : 1;
     if (p <= 0.0f) {
-        tsamp_view_top_k(c, v, need);
+        tsamp_view_top_k(c, v, need, NULL);
         return;
     }
     const tsamp_kernels *K = c->k;
     double total = K->sum_exp(v->x, v->n, v->m, v->s, NULL, c->w);
     double target = (double)p * total;
+    float floor_value = v->n >= NARROW_MIN ? narrow(c, v, target, need, *hint) : -FLT_MAX;
 
     /* Invariant: mass(x >= from_key(lo)) >= target > mass(x >= from_key(hi)). */
-    uint32_t lo = tsamp_key(-FLT_MAX), hi = tsamp_key(v->m) + 1;
+    uint32_t lo = tsamp_key(floor_value), hi = tsamp_key(v->m) + 1;
     double mass_hi = 0.0;
     size_t cnt_lo = v->n, cnt_hi = 0;
     while (hi - lo > 1 && cnt_lo - cnt_hi > WINDOW) {
-        uint32_t mid = lo + (hi - lo) / 2;
+        uint32_t mid = midpoint(lo, hi);
         size_t cnt;
         double mass = K->sum_ge(c->w, v->x, v->n, tsamp_from_key(mid), &cnt);
         if (mass >= target) {
@@ -97,8 +132,9 @@ void tsamp_proc_apply_top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_k
         float x = v->x[i];
         kept += x > cut || (x == cut && i <= last);
     }
-    if (kept < need) {
-        tsamp_view_top_k(c, v, need);
+    *hint = (v->m - cut) * v->s;
+    if (kept < need) { /* narrowing kept at least `need`, all above the ones it dropped */
+        tsamp_view_top_k(c, v, need, NULL);
         return;
     }
     tsamp_view_keep(c, v, c->idx, cnt, cut, last);

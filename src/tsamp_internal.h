@@ -91,6 +91,7 @@ struct tsamp_chain {
     tsamp_allocator allocator;
 
     tsamp_proc *procs;
+    float *hints; /* per processor: where its last cutoff was; a guess for speed only */
     size_t n_procs, cap_procs;
 
     /* Working memory, taken at creation (n_vocab entries each unless noted). */

@@ -67,22 +67,33 @@ static float guess_threshold(tsamp_chain *c, const tsamp_view *v, size_t k) {
     return kth_largest(v->x, sample, ns, r, &gt);
 }
 
-void tsamp_view_top_k(tsamp_chain *c, tsamp_view *v, size_t k) {
-    if (v->ids && k >= v->n) return;
+/* Compacts the entries >= a threshold that holds at least k candidates: first at the hinted
+ * distance below the max (with a margin), else at a sampled guess, else everything. */
+static size_t compact_top(tsamp_chain *c, const tsamp_view *v, size_t k, const float *hint) {
     const tsamp_kernels *K = c->k;
+    if (hint && *hint > 0.0f && v->n > 4096) {
+        float g = v->m - 1.25f * *hint;
+        if (g > -FLT_MAX) {
+            size_t cnt = K->compact_ge(v->x, v->n, g, c->idx, v->n);
+            if (cnt >= k) return cnt;
+        }
+    }
     float g = guess_threshold(c, v, k);
     size_t cnt = K->compact_ge(v->x, v->n, g, c->idx, v->n);
-    if (cnt < k && g > -FLT_MAX) {
-        g = -FLT_MAX;
-        cnt = K->compact_ge(v->x, v->n, g, c->idx, v->n);
-    }
+    if (cnt < k && g > -FLT_MAX) cnt = K->compact_ge(v->x, v->n, -FLT_MAX, c->idx, v->n);
+    return cnt;
+}
+
+void tsamp_view_top_k(tsamp_chain *c, tsamp_view *v, size_t k, float *hint) {
+    if (v->ids && k >= v->n) return;
+    size_t cnt = compact_top(c, v, k, hint);
     if (cnt <= k) { /* every candidate is kept */
-        if (v->ids) return;
-        tsamp_view_keep(c, v, c->idx, cnt, g, SIZE_MAX);
+        if (!v->ids || cnt < v->n) tsamp_view_keep(c, v, c->idx, cnt, -FLT_MAX, SIZE_MAX);
         return;
     }
     size_t gt;
     float kth = kth_largest(v->x, c->idx, cnt, k, &gt);
+    if (hint) *hint = v->m - kth;
     /* Ties at the k-th value: the lowest indices fill the remaining k - gt places. */
     size_t need = k - gt, last_tie = 0;
     for (size_t j = 0; j < cnt && need > 0; j++) {

@@ -28,12 +28,17 @@ static inline int32_t tsamp_view_id(const tsamp_view *v, size_t i) {
 void tsamp_view_keep(tsamp_chain *c, tsamp_view *v, const int32_t *idx, size_t cnt, float value,
                      size_t last_tie);
 
-/* Keeps the k first candidates (value descending, index ascending); k >= 1. */
-void tsamp_view_top_k(tsamp_chain *c, tsamp_view *v, size_t k);
+/*
+ * Keeps the k first candidates (value descending, index ascending); k >= 1. `hint` (or NULL)
+ * carries the previous token's distance from the max to the k-th value: a guess that only
+ * changes the speed, never the result.
+ */
+void tsamp_view_top_k(tsamp_chain *c, tsamp_view *v, size_t k, float *hint);
 
 /* The processors (src/proc_*.c). */
 void tsamp_proc_apply_temperature(tsamp_chain *c, tsamp_view *v, float t);
-void tsamp_proc_apply_top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep);
+void tsamp_proc_apply_top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep,
+                            float *hint);
 void tsamp_proc_apply_min_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep,
                             float log_p);
 
