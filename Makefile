@@ -51,10 +51,20 @@ endif
 STATIC := $(B)/libtsamp.a
 SHARED := $(B)/libtsamp.so.$(VERSION)
 
+# Code the tools share (file readers, the model): linked into every tool and into the tests.
+TOOL_LIB_SRC := $(wildcard tools/common/*.c)
+TOOL_LIB_HDR := $(wildcard tools/common/*.h)
+
 TEST_SRC := $(wildcard tests/*.c)
 TEST_BIN := $(B)/tests/tsamp-tests
 PCG_BIN := $(B)/tests/pcg-ref-compare
 TOOLS := $(B)/tools/tsamp-demo $(B)/tools/tsamp-bench
+# Every program `make test` runs (fragments below may add theirs).
+TEST_PROGS := $(TEST_BIN) $(PCG_BIN)
+
+# Fragments of other parts of the build (fuzzing, the llama.cpp adapter, ...): each may add
+# targets, tools and TEST_PROGS. Their rules come after `all` below.
+MK_FRAGMENTS := $(wildcard mk/*.mk)
 
 DEPS_LIB := libxxhash-dev pkg-config
 DEPS_TEST := $(DEPS_LIB) libpcg-cpp-dev g++
@@ -63,6 +73,8 @@ DEPS_TEST := $(DEPS_LIB) libpcg-cpp-dev g++
 .DELETE_ON_ERROR:
 
 all: lib tools
+
+include $(MK_FRAGMENTS)
 
 help:
 	@echo "make              build the static and shared library and the tools"
@@ -98,20 +110,21 @@ $(SHARED): $(LIB_OBJ)
 tools: $(TOOLS)
 
 # The benchmark reads the kernel table (src/) to time the floors on the same path.
-$(B)/tools/%: tools/%.c $(HEADERS) $(STATIC)
+$(B)/tools/%: tools/%.c $(TOOL_LIB_SRC) $(TOOL_LIB_HDR) $(HEADERS) $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(APP_CFLAGS) -Isrc $< -o $@ $(STATIC) $(LDLIBS_ALL)
+	$(CC) $(APP_CFLAGS) -Isrc -Itools/common $< $(TOOL_LIB_SRC) -o $@ $(STATIC) $(LDLIBS_ALL)
 
-$(TEST_BIN): $(TEST_SRC) $(wildcard tests/*.h) include/tsamp.h $(STATIC)
+$(TEST_BIN): $(TEST_SRC) $(wildcard tests/*.h) $(TOOL_LIB_SRC) $(TOOL_LIB_HDR) include/tsamp.h $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(APP_CFLAGS) -Wno-float-equal -Isrc $(TEST_SRC) -o $@ $(STATIC) $(LDLIBS_ALL)
+	$(CC) $(APP_CFLAGS) -Wno-float-equal -Isrc -Itools/common $(TEST_SRC) $(TOOL_LIB_SRC) -o $@ \
+	    $(STATIC) $(LDLIBS_ALL)
 
 $(PCG_BIN): tests/cxx/pcg_ref_compare.cpp include/tsamp.h $(STATIC) | deps-test
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++17 $(OPT) -Wall -Wextra -Werror $(SANFLAGS) -Iinclude $< -o $@ $(STATIC) $(LDLIBS_ALL)
 
-test: $(TEST_BIN) $(PCG_BIN) $(SHARED)
-	@sh tests/run.sh $(SHARED) $(TEST_BIN) $(PCG_BIN)
+test: $(TEST_PROGS) $(SHARED)
+	@sh tests/run.sh $(SHARED) $(TEST_PROGS)
 
 demo: $(B)/tools/tsamp-demo
 	$(B)/tools/tsamp-demo
