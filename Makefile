@@ -17,7 +17,9 @@ VERSION_MAJOR := 0
 VERSION := 0.1.0
 SONAME := libtsamp.so.$(VERSION_MAJOR)
 
-VARIANT := $(notdir $(firstword $(CC)))$(if $(SAN),-san)
+BUILD_TAG ?=
+EXTRA_CFLAGS ?=
+VARIANT := $(notdir $(firstword $(CC)))$(if $(SAN),-san)$(if $(BUILD_TAG),-$(BUILD_TAG))
 B := build/$(VARIANT)
 
 ARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
@@ -28,7 +30,7 @@ IS_X86 := $(if $(filter x86_64% i686% i386%,$(ARCH)),1)
 WARN := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wconversion
 CFLAGS_BASE := -std=c11 $(OPT) -g -fPIC -ffp-contract=off -fno-fast-math $(WARN) \
-               -D_POSIX_C_SOURCE=200809L -Iinclude
+               -D_POSIX_C_SOURCE=200809L -Iinclude $(EXTRA_CFLAGS)
 ifneq ($(SAN),)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
@@ -84,7 +86,8 @@ help:
 	@echo "make install      install header, libraries and tsamp.pc (PREFIX=$(PREFIX) DESTDIR=)"
 	@echo "make uninstall    remove what install put there"
 	@echo "make clean        remove build/"
-	@echo "variables: CC=gcc|clang  SAN=1 (ASan+UBSan)  TSAMP_ISA=scalar|avx2|avx512|neon (run time)"
+	@echo "variables: CC=gcc|clang  SAN=1 (ASan+UBSan)  MODEL=, TOKENIZER= (demo)"
+	@echo "           TSAMP_ISA=scalar|avx2|avx512|neon (run time: force a code path)"
 
 # Missing Debian packages are installed when running as root, else the command is printed.
 deps:
@@ -126,8 +129,11 @@ $(PCG_BIN): tests/cxx/pcg_ref_compare.cpp include/tsamp.h $(STATIC) | deps-test
 test: $(TEST_PROGS) $(SHARED)
 	@sh tests/run.sh $(SHARED) $(TEST_PROGS)
 
+# The demo runs the real model when its files exist, else the synthetic one (and says so).
+MODEL ?= ../shared/models/stories260K/stories260K.bin
+TOKENIZER ?= ../shared/models/stories260K/tok512.bin
 demo: $(B)/tools/tsamp-demo
-	$(B)/tools/tsamp-demo
+	$(B)/tools/tsamp-demo --model $(MODEL) --tokenizer $(TOKENIZER)
 
 # A quick run (under a minute); the README gives the full command.
 BENCH_ARGS ?= --seconds 0.1

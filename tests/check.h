@@ -7,6 +7,9 @@
 void check_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void check_run(const char *name, void (*fn)(void));
+/* Marks the current test skipped, with the reason (e.g. a missing model file): it then
+ * reports "SKIP name: reason" instead of PASS. */
+void check_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a line of measured facts under the current test ("  note: ..."). */
 void check_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -30,7 +33,8 @@ void check_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
     X(chain_api)                                                                              \
     X(chain_exact)                                                                            \
     X(stats)                                                                                  \
-    X(spec)
+    X(spec)                                                                                   \
+    X(llama2)
 
 /* Weak, so a suite can be built alone (gcc tests/main.c tests/test_x.c ...); main reports a
  * missing suite as a failure. */

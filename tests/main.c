@@ -6,6 +6,7 @@
 #include "check.h"
 
 static int failures_in_test;
+static char skip_reason[256];
 static int reported_in_test;
 static const char *filter;
 
@@ -17,6 +18,13 @@ void check_fail(const char *file, int line, const char *fmt, ...) {
     printf("  %s:%d: ", file, line);
     vprintf(fmt, ap);
     printf("\n");
+    va_end(ap);
+}
+
+void check_skip(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(skip_reason, sizeof skip_reason, fmt, ap);
     va_end(ap);
 }
 
@@ -33,10 +41,13 @@ void check_run(const char *name, void (*fn)(void)) {
     if (filter && !strstr(name, filter)) return;
     failures_in_test = 0;
     reported_in_test = 0;
+    skip_reason[0] = 0;
     fflush(stdout);
     fn();
     if (failures_in_test)
         printf("FAIL %s (%d failed checks)\n", name, failures_in_test);
+    else if (skip_reason[0])
+        printf("SKIP %s: %s\n", name, skip_reason);
     else
         printf("PASS %s\n", name);
     fflush(stdout);

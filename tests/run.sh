@@ -1,12 +1,14 @@
 #!/bin/sh
 # The one test runner: checks the shared library's exports, runs every test program given,
-# counts their PASS/FAIL lines and ends with "N passed, M failed" (non-zero exit on a failure).
+# counts their PASS/FAIL/SKIP lines and ends with "N passed, M failed, K skipped" (non-zero
+# exit on a failure). A SKIP line says why a test could not run here; it never counts as a pass.
 # A program that exits non-zero without reporting a failure counts as one failure.
 set -u
 shared=$1
 shift
 passed=0
 failed=0
+skipped=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
@@ -26,6 +28,7 @@ for prog in "$@"; do
     cat "$out"
     p=$(grep -c '^PASS ' "$out")
     f=$(grep -c '^FAIL ' "$out")
+    skipped=$((skipped + $(grep -c '^SKIP ' "$out")))
     passed=$((passed + p))
     failed=$((failed + f))
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -33,5 +36,5 @@ for prog in "$@"; do
         failed=$((failed + 1))
     fi
 done
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
