@@ -41,8 +41,8 @@ static void sort_window(entry *e, size_t n) {
  */
 static float narrow(tsamp_chain *c, tsamp_view *v, double target, size_t need, float hint) {
     const tsamp_kernels *K = c->k;
-    float d = hint > 0.0f && hint < FLT_MAX ? 1.5f * hint + 1.0f : 8.0f;
-    for (int tries = 0; tries < 4; tries++, d *= 2.0f) {
+    float d = hint > 0.0f && hint < FLT_MAX ? 1.1f * hint + 0.5f : 8.0f;
+    for (int tries = 0; tries < 4; tries++, d = 1.5f * d + 1.0f) {
         float lo = v->m - d / v->s;
         if (!(lo > -FLT_MAX)) break;
         size_t cnt;

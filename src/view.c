@@ -68,11 +68,12 @@ static float guess_threshold(tsamp_chain *c, const tsamp_view *v, size_t k) {
 }
 
 /* Compacts the entries >= a threshold that holds at least k candidates: first at the hinted
- * distance below the max (with a margin), else at a sampled guess, else everything. */
+ * distance below the max (a small margin: every survivor costs a store and, when survivors
+ * are frequent, a branch miss), else at a sampled guess, else everything. */
 static size_t compact_top(tsamp_chain *c, const tsamp_view *v, size_t k, const float *hint) {
     const tsamp_kernels *K = c->k;
     if (hint && *hint > 0.0f && v->n > 4096) {
-        float g = v->m - 1.25f * *hint;
+        float g = v->m - 1.05f * *hint;
         if (g > -FLT_MAX) {
             size_t cnt = K->compact_ge(v->x, v->n, g, c->idx, v->n);
             if (cnt >= k) return cnt;
