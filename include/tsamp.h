@@ -340,6 +340,18 @@ TSAMP_API tsamp_status tsamp_chain_distribution(tsamp_chain *c, const float *log
                                                 int32_t *ids, float *probs, size_t cap,
                                                 size_t *n_kept);
 
+/* ---------------------------------------------------------------------------------------- */
+/* Log-probabilities, scoring and speculative decoding                                       */
+/* ---------------------------------------------------------------------------------------- */
+
+/* (section: logprobs) */
+
+/* ---------------------------------------------------------------------------------------- */
+/* Batches and saved state                                                                    */
+/* ---------------------------------------------------------------------------------------- */
+
+/* (section: batch) */
+
 #ifdef __cplusplus
 }
 #endif
