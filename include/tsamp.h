@@ -102,8 +102,9 @@ TSAMP_API const char *tsamp_isa_name(tsamp_isa isa);
  * exact value, relative to the largest probability.
  *
  * Temperature t: the logits are divided by t (folded into one multiplication by 1/t).
- *  t == 1 is plain softmax; t == 0 (or t so small that 1/t overflows) is the greedy limit: a
- *  one-hot distribution on the first maximal logit. t < 0, NaN or +inf: TSAMP_ERR_INVALID_PARAM.
+ *  t == 1 is plain softmax; t == 0 is greedy: a one-hot distribution on the first maximal
+ *  logit. The scale 1/t saturates at FLT_MAX (t < ~2.9e-39): then only logits equal to the
+ *  max keep weight, and they share it equally. t < 0, NaN or +inf: TSAMP_ERR_INVALID_PARAM.
  */
 
 /**
@@ -243,9 +244,11 @@ TSAMP_API size_t tsamp_chain_n_processors(const tsamp_chain *c);
  */
 
 /**
- * Temperature t: logits are divided by t (several temperatures multiply).
- *  t == 1: no-op. t == 0: greedy, only the first maximal candidate remains (also when 1/t
- *  overflows, t < ~3e-39). t < 0, NaN or +inf: TSAMP_ERR_INVALID_PARAM.
+ * Temperature t: logits are divided by t (several temperatures multiply: the scale is the
+ *  float product of the 1/t).
+ *  t == 1: no-op. t == 0: greedy, only the first maximal candidate remains. The product of the
+ *  1/t is taken in double and saturates at FLT_MAX: a scale that large leaves weight only on
+ *  the candidates equal to the max, which share it. t < 0, NaN or +inf: INVALID_PARAM.
  */
 TSAMP_API tsamp_status tsamp_chain_add_temperature(tsamp_chain *c, float t);
 

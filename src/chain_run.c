@@ -1,18 +1,20 @@
 /* Running a chain: validate the logits, apply the processors in order, then draw. */
+#include <float.h>
 #include <math.h>
 
 #include "view_internal.h"
 
 void tsamp_proc_apply_temperature(tsamp_chain *c, tsamp_view *v, float t) {
     if (t == 1.0f) return;
-    float inv = t > 0.0f ? 1.0f / t : INFINITY;
-    float s = v->s * inv;
-    if (s == INFINITY) { /* t == 0 or so small that 1/t overflows: greedy */
+    if (t == 0.0f) { /* greedy: the first maximal candidate */
         int32_t first = (int32_t)c->k->find_first(v->x, v->n, v->m);
         tsamp_view_keep(c, v, &first, 1, v->m, SIZE_MAX);
         return;
     }
-    v->s = s;
+    /* The product of the 1/t in double, so that 1e30 then 1e-30 is 1 again; the float scale
+     * saturates at FLT_MAX, where only logits equal to the max keep any weight. */
+    v->scale /= (double)t;
+    v->s = v->scale < (double)FLT_MAX ? (float)v->scale : FLT_MAX;
 }
 
 static void apply(tsamp_chain *c, tsamp_view *v, const tsamp_proc *p, float *hint) {
@@ -41,6 +43,7 @@ tsamp_status tsamp_chain_run(tsamp_chain *c, const float *logits, tsamp_view *v)
     v->n = c->n_vocab;
     v->m = m;
     v->s = 1.0f;
+    v->scale = 1.0;
     for (size_t i = 0; i < c->n_procs; i++) apply(c, v, &c->procs[i], &c->hints[i]);
     return TSAMP_OK;
 }

@@ -1,10 +1,12 @@
 /* Public softmax, log-softmax and log-sum-exp over the dispatched kernels. */
+#include <float.h>
 #include <math.h>
 
 #include "fmath_internal.h"
 #include "tsamp_internal.h"
 
-/* Shared checks; on success *k, *m are set and *s is the scale (INFINITY: greedy limit). */
+/* Shared checks; on success *k, *m are set and *s is the scale: INFINITY for t == 0, else 1/t
+ * saturated at FLT_MAX (where only logits equal to the max keep weight). */
 static tsamp_status prepare(const float *logits, size_t n, float t, const void *out,
                             const tsamp_kernels **k, float *m, float *s) {
     if (!logits || !out) return TSAMP_ERR_NULL;
@@ -13,15 +15,15 @@ static tsamp_status prepare(const float *logits, size_t n, float t, const void *
     *k = tsamp_kernels_for(TSAMP_ISA_AUTO);
     if ((*k)->max(logits, n, m)) return TSAMP_ERR_NONFINITE;
     if (*m == -INFINITY) return TSAMP_ERR_ALL_MASKED;
-    *s = t > 0.0f ? 1.0f / t : INFINITY;
+    *s = t == 0.0f ? INFINITY : 1.0f / t < FLT_MAX ? 1.0f / t : FLT_MAX;
     return TSAMP_OK;
 }
 
-/* The greedy limit: everything on the first maximal entry. */
+/* t == 0 (greedy): everything on the first maximal entry. */
 static void one_hot(const tsamp_kernels *k, const float *logits, size_t n, float m, float *out,
                     float on, float off) {
     size_t first = k->find_first(logits, n, m);
-    for (size_t i = 0; i < n; i++) out[i] = off;
+    for (size_t i = 0; i < n; i++) out[i] = off; /* in place: the max is already known */
     out[first] = on;
 }
 

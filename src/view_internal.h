@@ -14,7 +14,8 @@ typedef struct {
     const int32_t *ids; /* token id of each entry; NULL when dense */
     size_t n;           /* entries */
     float m;            /* the largest candidate value */
-    float s;            /* scale applied to (x - m): the product of 1/t */
+    float s;            /* scale applied to (x - m): the product of 1/t, at most FLT_MAX */
+    double scale;       /* that product, unrounded and unclamped */
 } tsamp_view;
 
 static inline int32_t tsamp_view_id(const tsamp_view *v, size_t i) {

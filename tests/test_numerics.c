@@ -140,7 +140,11 @@ static void test_greedy_temperature(void) {
     CHECK(p[1] == 1.0f && p[0] == 0.0f && p[3] == 0.0f && p[4] == 0.0f);
     CHECK(tsamp_log_softmax(x, 5, 0.0f, lp) == TSAMP_OK);
     CHECK(lp[1] == 0.0f && lp[0] == -INFINITY && lp[3] == -INFINITY);
-    CHECK(tsamp_softmax(x, 5, 1e-40f, p) == TSAMP_OK && p[1] == 1.0f); /* 1/t overflows */
+    /* 1/t overflows: the scale saturates, the two maximal logits share equally. */
+    CHECK(tsamp_softmax(x, 5, 1e-40f, p) == TSAMP_OK);
+    CHECK(p[1] == 0.5f && p[3] == 0.5f && p[0] == 0.0f && p[2] == 0.0f && p[4] == 0.0f);
+    CHECK(tsamp_log_softmax(x, 5, 1e-40f, lp) == TSAMP_OK);
+    CHECK(lp[1] == -0.693147182f && lp[3] == lp[1] && lp[4] <= -FLT_MAX);
 }
 
 static void test_bad_input_statuses(void) {
