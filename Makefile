@@ -80,7 +80,7 @@ include $(MK_FRAGMENTS)
 
 help:
 	@echo "make              build the static and shared library and the tools"
-	@echo "make demo         sample a stream of tokens from the built-in synthetic model"
+	@echo "make demo         tell a story with stories260K (MODEL=, TOKENIZER=), or the synthetic model if it is absent"
 	@echo "make test         build and run every test; ends with 'N passed, M failed'"
 	@echo "make bench        quick benchmark: us/token per chain vs SIMD floors and a naive sampler"
 	@echo "make install      install header, libraries and tsamp.pc (PREFIX=$(PREFIX) DESTDIR=)"
