@@ -244,8 +244,7 @@ TSAMP_API size_t tsamp_chain_n_processors(const tsamp_chain *c);
  */
 
 /**
- * Temperature t: logits are divided by t (several temperatures multiply: the scale is the
- *  float product of the 1/t).
+ * Temperature t: logits are divided by t (several temperatures multiply).
  *  t == 1: no-op. t == 0: greedy, only the first maximal candidate remains. The product of the
  *  1/t is taken in double and saturates at FLT_MAX: a scale that large leaves weight only on
  *  the candidates equal to the max, which share it. t < 0, NaN or +inf: INVALID_PARAM.

@@ -5,7 +5,10 @@
 #include "fmath_internal.h"
 #include "view_internal.h"
 
-static float weight(const tsamp_view *v, size_t i) { return tsamp_exp_core((v->x[i] - v->m) * v->s); }
+/* The same bits as the kernels' weights: the safe form gives them whenever it matters. */
+static float weight(const tsamp_view *v, size_t i) {
+    return tsamp_exp_core(tsamp_scaled_dist(v->x[i], v->m, v->s));
+}
 
 /* The last entry of block b with a non-zero weight; SIZE_MAX if none. */
 static size_t last_nonzero(const tsamp_view *v, size_t b) {
@@ -15,8 +18,9 @@ static size_t last_nonzero(const tsamp_view *v, size_t b) {
     return SIZE_MAX;
 }
 
-size_t tsamp_view_draw(tsamp_chain *c, const tsamp_view *v, double u) {
+size_t tsamp_view_draw(tsamp_chain *c, const tsamp_view *v, double u, double *total_out) {
     double total = c->k->sum_exp(v->x, v->n, v->m, v->s, c->blocks, NULL);
+    *total_out = total;
     double target = u * total;
     size_t nb = tsamp_n_blocks(v->n);
     double cum = 0.0; /* the same additions, in the same order, as the total */

@@ -6,6 +6,7 @@
 #ifndef TSAMP_FMATH_INTERNAL_H
 #define TSAMP_FMATH_INTERNAL_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -60,6 +61,23 @@ static inline float tsamp_exp_core(float x) {
     float s1 = tsamp_f32_from_bits((uint32_t)(n1 + 127) << 23);
     float s2 = tsamp_f32_from_bits((uint32_t)(n2 + 127) << 23);
     return (y * s1) * s2;
+}
+
+/*
+ * Below this scale x - m can overflow where (x - m) * s would not (logits near +-FLT_MAX of
+ * opposite signs, temperatures above ~1e30); above it, an overflowed x - m gives weight 0
+ * either way. Kernels take the slower, safe form only below it.
+ */
+#define TSAMP_SAFE_SCALE 0x1p-100f
+
+/*
+ * (x - m) * s, the scaled distance to the max that every weight is exp of, without the
+ * overflow of x - m: then both are halved first (exact at that magnitude) and s doubled.
+ */
+static inline float tsamp_scaled_dist(float x, float m, float s) {
+    float d = x - m;
+    if (d == -INFINITY && x > -INFINITY) return (x * 0.5f - m * 0.5f) * (s * 2.0f);
+    return d * s;
 }
 
 /* log of a positive finite double, IEEE operations only (src/fmath.c). */

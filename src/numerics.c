@@ -51,7 +51,8 @@ tsamp_status tsamp_log_softmax(const float *logits, size_t n, float temperature,
         return TSAMP_OK;
     }
     double log_total = tsamp_log_d(k->sum_exp(logits, n, m, s, NULL, NULL));
-    for (size_t i = 0; i < n; i++) out[i] = (float)((double)((logits[i] - m) * s) - log_total);
+    for (size_t i = 0; i < n; i++)
+        out[i] = (float)((double)tsamp_scaled_dist(logits[i], m, s) - log_total);
     return TSAMP_OK;
 }
 

@@ -5,10 +5,11 @@
 #include "view_internal.h"
 
 /* The kept test, as tsamp.h defines it: scaled distance to the max >= log(p). */
-static int passes(const tsamp_view *v, float x, float log_p) { return (x - v->m) * v->s >= log_p; }
+static int passes(const tsamp_view *v, float x, float log_p) {
+    return tsamp_scaled_dist(x, v->m, v->s) >= log_p;
+}
 
-void tsamp_proc_apply_min_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep,
-                            float log_p) {
+static void min_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep, float log_p) {
     if (!(p > 0.0f)) return;
     size_t need = min_keep > 1 ? min_keep : 1;
     if (!passes(v, v->m, log_p)) { /* p > 1: nothing passes */
@@ -34,3 +35,11 @@ void tsamp_proc_apply_min_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_k
     if (v->ids && cnt == v->n) return;
     tsamp_view_keep(c, v, c->idx, cnt, x0, SIZE_MAX);
 }
+
+static tsamp_status apply(tsamp_run *r, const tsamp_proc *p, void *state, float *hint) {
+    (void)state, (void)hint;
+    min_p(r->c, &r->v, p->u.min_p.p, p->u.min_p.min_keep, p->u.min_p.log_p);
+    return TSAMP_OK;
+}
+
+const tsamp_proc_ops tsamp_ops_min_p = {.apply = apply};

@@ -64,8 +64,7 @@ static uint32_t midpoint(uint32_t lo, uint32_t hi) {
     return mid > lo && mid < hi ? mid : lo + (hi - lo) / 2;
 }
 
-void tsamp_proc_apply_top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep,
-                            float *hint) {
+static void top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep, float *hint) {
     if (p >= 1.0f) return;
     size_t need = min_keep > 1 ? min_keep : 1;
     if (p <= 0.0f) {
@@ -76,6 +75,9 @@ void tsamp_proc_apply_top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_k
     double total = K->sum_exp(v->x, v->n, v->m, v->s, NULL, c->w);
     double target = (double)p * total;
     float floor_value = v->n >= NARROW_MIN ? narrow(c, v, target, need, *hint) : -FLT_MAX;
+    /* Below max - 110 / s every weight is exactly 0: the whole mass lies above. */
+    float zero_below = v->m - 110.0f / v->s;
+    if (zero_below > floor_value) floor_value = zero_below;
 
     /* Invariant: mass(x >= from_key(lo)) >= target > mass(x >= from_key(hi)). */
     uint32_t lo = tsamp_key(floor_value), hi = tsamp_key(v->m) + 1;
@@ -139,3 +141,11 @@ void tsamp_proc_apply_top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_k
     }
     tsamp_view_keep(c, v, c->idx, cnt, cut, last);
 }
+
+static tsamp_status apply(tsamp_run *r, const tsamp_proc *p, void *state, float *hint) {
+    (void)state;
+    top_p(r->c, &r->v, p->u.top_p.p, p->u.top_p.min_keep, hint);
+    return TSAMP_OK;
+}
+
+const tsamp_proc_ops tsamp_ops_top_p = {.apply = apply};

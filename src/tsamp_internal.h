@@ -51,9 +51,14 @@ typedef enum {
     TSAMP_PROC_TEMPERATURE,
     TSAMP_PROC_TOP_K,
     TSAMP_PROC_TOP_P,
-    TSAMP_PROC_MIN_P
+    TSAMP_PROC_MIN_P,
+    TSAMP_PROC_COUNT /* keep last */
 } tsamp_proc_kind;
 
+/*
+ * One processor's configuration. Fixed parameters live in the union; variable-length ones
+ * (lists) in `data`, which tsamp_chain_append copies into memory the chain owns.
+ */
 typedef struct {
     tsamp_proc_kind kind;
     union {
@@ -62,7 +67,35 @@ typedef struct {
         struct { float p; size_t min_keep; } top_p;
         struct { float p; size_t min_keep; float log_p; } min_p; /* log_p = tsamp_log(p) */
     } u;
+    const void *data;
+    size_t data_size;
 } tsamp_proc;
+
+typedef struct tsamp_run tsamp_run; /* one run of a chain over one logit vector */
+
+/*
+ * What a kind of processor does (one const table per kind, in its src/proc_<name>.c). Only
+ * apply is required. Per-chain state is flat memory (no pointers): clone copies its bytes.
+ */
+typedef struct {
+    /* Narrows or edits the run's view; ALL_MASKED when nothing is left. `hint` is a float the
+     * chain keeps per processor between tokens: a guess for speed that never changes results. */
+    tsamp_status (*apply)(tsamp_run *r, const tsamp_proc *p, void *state, float *hint);
+    /* Bytes of state the processor keeps in a chain of n_vocab tokens (0: none). */
+    size_t (*state_size)(const tsamp_proc *p, size_t n_vocab);
+    /* Puts the state as at creation and after tsamp_chain_reset. */
+    void (*state_reset)(const tsamp_proc *p, void *state);
+    /* A token was accepted; the chain's history already ends with it. */
+    void (*accept)(const tsamp_proc *p, void *state, const tsamp_chain *c, int32_t token);
+    /* The last tsamp_chain_sample drew `token`, of probability `prob` in the final distribution. */
+    void (*sampled)(const tsamp_proc *p, void *state, int32_t token, double prob);
+    /* How many of the latest accepted tokens the processor reads. */
+    size_t (*history_need)(const tsamp_proc *p);
+    /* Nonzero if the processor changes logits (the chain then keeps an n_vocab edit buffer). */
+    int edits;
+} tsamp_proc_ops;
+
+const tsamp_proc_ops *tsamp_proc_ops_of(tsamp_proc_kind kind);
 
 /* Validating constructors: INVALID_PARAM for a value outside the domain (tsamp.h). */
 tsamp_status tsamp_proc_temperature(tsamp_proc *out, float t);
@@ -75,6 +108,12 @@ tsamp_status tsamp_chain_append(tsamp_chain *c, const tsamp_proc *procs, size_t 
 
 /* The chain's processors, in order. */
 const tsamp_proc *tsamp_chain_procs(const tsamp_chain *c, size_t *n);
+
+/* The k-th latest accepted token (k = 0: the last one); -1 when the history is shorter. */
+int32_t tsamp_chain_history(const tsamp_chain *c, size_t k);
+
+/* How many accepted tokens the history holds now (at most its capacity). */
+size_t tsamp_chain_history_len(const tsamp_chain *c);
 
 /* ---- allocation ------------------------------------------------------------------------- */
 
@@ -91,8 +130,13 @@ struct tsamp_chain {
     tsamp_allocator allocator;
 
     tsamp_proc *procs;
-    float *hints; /* per processor: where its last cutoff was; a guess for speed only */
+    void **states;  /* per processor: its state (NULL if none) */
+    float *hints;   /* per processor: where its last cutoff was; a guess for speed only */
     size_t n_procs, cap_procs;
+
+    int32_t *history; /* ring of the latest accepted tokens */
+    size_t history_cap, history_len, history_head;
+    float *edit;      /* n_vocab logits a processor may change (NULL until one needs it) */
 
     /* Working memory, taken at creation (n_vocab entries each unless noted). */
     float *w;       /* exp weights of the current view */

@@ -1,5 +1,6 @@
 /* Narrowing a view: compaction by a (value, index) cutoff and exact top-k selection. */
 #include <float.h>
+#include <math.h>
 
 #include "fmath_internal.h"
 #include "view_internal.h"
@@ -104,4 +105,53 @@ void tsamp_view_top_k(tsamp_chain *c, tsamp_view *v, size_t k, float *hint) {
         }
     }
     tsamp_view_keep(c, v, c->idx, cnt, kth, last_tie);
+}
+
+size_t tsamp_view_find(const tsamp_view *v, int32_t id) {
+    if (!v->ids) return id >= 0 && (size_t)id < v->n && v->x[id] > -INFINITY ? (size_t)id : SIZE_MAX;
+    size_t lo = 0, hi = v->n; /* ids are increasing */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < v->n && v->ids[lo] == id ? lo : SIZE_MAX;
+}
+
+static float scaled(float x, float s) {
+    float y = x * s;
+    return y > FLT_MAX ? FLT_MAX : y < -FLT_MAX && x > -INFINITY ? -FLT_MAX : y;
+}
+
+float *tsamp_view_materialize(tsamp_chain *c, tsamp_view *v) {
+    float *vals = v->ids ? c->vals : c->edit;
+    if (v->x != vals || v->s != 1.0f) {
+        for (size_t i = 0; i < v->n; i++) vals[i] = scaled(v->x[i], v->s);
+        v->m = scaled(v->m, v->s);
+    }
+    v->x = vals;
+    v->s = 1.0f;
+    v->scale = 1.0;
+    return vals;
+}
+
+tsamp_status tsamp_view_refresh(tsamp_chain *c, tsamp_view *v) {
+    if (v->ids) { /* keep the candidates that are still finite */
+        size_t out = 0;
+        for (size_t i = 0; i < v->n; i++) {
+            if (!(v->x[i] > -INFINITY)) continue;
+            c->vals[out] = v->x[i];
+            c->ids[out] = v->ids[i];
+            out++;
+        }
+        v->n = out;
+        if (out == 0) return TSAMP_ERR_ALL_MASKED;
+    }
+    float m;
+    c->k->max(v->x, v->n, &m);
+    if (!(m > -INFINITY)) return TSAMP_ERR_ALL_MASKED;
+    v->m = m;
+    return TSAMP_OK;
 }

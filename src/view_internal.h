@@ -36,18 +36,37 @@ void tsamp_view_keep(tsamp_chain *c, tsamp_view *v, const int32_t *idx, size_t c
  */
 void tsamp_view_top_k(tsamp_chain *c, tsamp_view *v, size_t k, float *hint);
 
-/* The processors (src/proc_*.c). */
-void tsamp_proc_apply_temperature(tsamp_chain *c, tsamp_view *v, float t);
-void tsamp_proc_apply_top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep,
-                            float *hint);
-void tsamp_proc_apply_min_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep,
-                            float log_p);
+/* The index of token `id` in the view, or SIZE_MAX if it is not a candidate there. */
+size_t tsamp_view_find(const tsamp_view *v, int32_t id);
+
+/*
+ * Before a processor changes logits: makes the view's values the chain's own (a dense view
+ * is copied into c->edit) and applies the scale to them (s = 1 afterwards, values clamped to
+ * +-FLT_MAX), so edits act on the current logits as llama.cpp's do. Returns the values.
+ */
+float *tsamp_view_materialize(tsamp_chain *c, tsamp_view *v);
+
+/* After edits (a value may be set to -inf to mask a token; never to NaN or +inf): drops masked
+ * entries of a compacted view and recomputes the max. ALL_MASKED if no candidate is left. */
+tsamp_status tsamp_view_refresh(tsamp_chain *c, tsamp_view *v);
+
+/* One run of a chain over one logit vector. */
+struct tsamp_run {
+    tsamp_chain *c;
+    tsamp_view v;
+    tsamp_rng rng;  /* the position's stream, after the final draw's uniform */
+    double u_final; /* uniform number 0 of the position's stream: the final draw */
+};
+
+/* The next uniform number of the position's stream, for a processor that draws (in chain
+ * order, after the final draw's), so a token never depends on earlier positions. */
+double tsamp_run_uniform(tsamp_run *r);
 
 /* Runs the chain's processors over logits; NONFINITE / ALL_MASKED on bad logits. */
-tsamp_status tsamp_chain_run(tsamp_chain *c, const float *logits, tsamp_view *v);
+tsamp_status tsamp_chain_run(tsamp_chain *c, const float *logits, tsamp_run *r);
 
 /* Draws an entry index of the view with probability proportional to its weight, from u in
- * [0, 1) (DESIGN.md §5). */
-size_t tsamp_view_draw(tsamp_chain *c, const tsamp_view *v, double u);
+ * [0, 1) (DESIGN.md §5); *total receives the sum of the weights. */
+size_t tsamp_view_draw(tsamp_chain *c, const tsamp_view *v, double u, double *total);
 
 #endif

@@ -51,6 +51,7 @@ static int same_proc(const tsamp_proc *a, const tsamp_proc *b, int zero_sign_fre
         return fbits(a->u.min_p.p) == fbits(b->u.min_p.p) &&
                a->u.min_p.min_keep == b->u.min_p.min_keep &&
                fbits(a->u.min_p.log_p) == fbits(b->u.min_p.log_p);
+    default: break; /* kinds without spec keys yet */
     }
     return 0;
 }

@@ -36,7 +36,8 @@ static double scalar_sum_exp(const float *x, size_t n, float m, float s, float *
         size_t end = n - b0 < TSAMP_BLOCK ? n : b0 + TSAMP_BLOCK;
         float l[TSAMP_LANES] = {0};
         for (size_t i = b0; i < end; i++) {
-            float e = tsamp_exp_core((x[i] - m) * s);
+            float e = tsamp_exp_core(s < TSAMP_SAFE_SCALE ? tsamp_scaled_dist(x[i], m, s)
+                                                          : (x[i] - m) * s);
             if (w) w[i] = e;
             l[i % TSAMP_LANES] += e;
         }
