@@ -127,7 +127,8 @@ $(PCG_BIN): tests/cxx/pcg_ref_compare.cpp include/tsamp.h $(STATIC) | deps-test
 	$(CXX) -std=c++17 $(OPT) -Wall -Wextra -Werror $(SANFLAGS) -Iinclude $< -o $@ $(STATIC) $(LDLIBS_ALL)
 
 test: $(TEST_PROGS) $(SHARED)
-	@sh tests/run.sh $(SHARED) $(TEST_PROGS)
+	@TSAMP_MAKE_VARS="CC=$(CC) CXX=$(CXX) $(if $(SAN),SAN=1)" \
+	    sh tests/run.sh $(SHARED) $(TEST_PROGS) tests/install_check.sh
 
 # The demo runs the real model when its files exist, else the synthetic one (and says so).
 MODEL ?= ../shared/models/stories260K/stories260K.bin
