@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "logit_shapes.h"
 #include "ref.h"
 #include "testutil.h"
 #include "tsamp.h"
@@ -884,6 +885,55 @@ static void chain_exact_random_large_vocab(void) {
 }
 
 /*
+ * The benchmark's cells (tools/tsamp-bench.c: its chains on its two logit shapes) at the
+ * vocabulary sizes it times: the fast paths there (hinted thresholds, narrowing, bisection,
+ * blocked draws over many blocks) against the reference. Each chain runs twice, so the second
+ * run goes through the thresholds the first one left as hints.
+ */
+static void chain_exact_benchmark_cells(void) {
+    static const struct {
+        const char *name;
+        size_t np;
+        ref_proc p[4];
+        int at_1m; /* also at 1048576 tokens (the reference sorts them: keep it to a few) */
+    } chains[] = {
+        {"a greedy", 1, {TEMP(0.0f)}, 0},
+        {"b temp 0.8", 1, {TEMP(0.8f)}, 0},
+        {"c top_k 40 top_p 0.95 min_p 0.05 temp 0.8", 4,
+         {TOPK(40), TOPP(0.95f, 1), MINP(0.05f, 1), TEMP(0.8f)}, 1},
+        {"d top_p 0.9", 1, {TOPP(0.9f, 1)}, 1},
+        {"e min_p 0.05", 1, {MINP(0.05f, 1)}, 1},
+        {"g top_k 40 temp 0.8", 2, {TOPK(40), TEMP(0.8f)}, 0},
+    };
+    static const size_t sizes[] = {128256, 1048576};
+    static const char *shapes[] = {"normal3", "peaked"};
+    tally t = {0};
+    float *x = malloc(sizes[1] * sizeof *x);
+    if (!x) return;
+    for (size_t si = 0; si < COUNT(sizes); si++) {
+        for (size_t sh = 0; sh < COUNT(shapes); sh++) {
+            logit_shape_fill(x, sizes[si], shapes[sh]);
+            for (size_t ci = 0; ci < COUNT(chains); ci++) {
+                if (si == 1 && !chains[ci].at_1m) continue;
+                char label[128];
+                snprintf(label, sizeof label, "%s, %s, V=%zu", chains[ci].name, shapes[sh],
+                         sizes[si]);
+                CHECKF(check_case(label, x, sizes[si], chains[ci].p, chains[ci].np, x, ci, &t),
+                       "%s", label);
+            }
+        }
+    }
+    free(x);
+    /* top_p 0.9 is ambiguous there by construction: the peaked shape's dominant shares add
+     * up to exactly 0.9, and at V = 1M normal3 prefix masses are ~1e-5 apart, so one lies
+     * within the margin of any p. check_case still holds those to an acceptable prefix. */
+    check_note("%zu cells, %zu unambiguous, %zu ambiguous (%zu decided unlike exact math); "
+               "max |dp| %.3g, max |dp|/bound %.3f",
+               t.cases, t.unambiguous, t.ambiguous, t.flipped, t.max_abs, t.max_ratio);
+    CHECK(t.cases == 18);
+}
+
+/*
  * The distribution is a pure function of the logits and the chain: a chain that has already
  * processed other logits (and kept its speed hints) gives bitwise the same answer as a fresh one.
  */
@@ -937,5 +987,6 @@ void suite_chain_exact(void) {
     RUN(chain_exact_random_pairs);
     RUN(chain_exact_random_triples);
     RUN(chain_exact_random_large_vocab);
+    RUN(chain_exact_benchmark_cells);
     RUN(chain_exact_history_independent);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "logit_shapes.h"
 #include "tsamp.h"
 #include "tsamp_internal.h" /* the kernels, for the floors */
 
@@ -41,34 +42,6 @@ static double now_us(void) {
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
-}
-
-/* ---- logits ------------------------------------------------------------------------------ */
-
-static uint64_t sm_state;
-static uint64_t sm_next(void) {
-    uint64_t z = (sm_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-static double sm_normal(void) {
-    double u = ((double)(sm_next() >> 11) + 0.5) * 0x1.0p-53, v = (double)(sm_next() >> 11) * 0x1.0p-53;
-    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
-}
-
-/* normal3: N(0, 3^2). peaked: N(0, 2^2) plus 8 dominant tokens holding 96% of the mass, the
- * top one 50%, like a trained model. */
-static void make_logits(float *x, size_t n, const char *shape) {
-    sm_state = 0x7473616d70ull ^ n;
-    double sigma = strcmp(shape, "peaked") == 0 ? 2.0 : 3.0;
-    for (size_t i = 0; i < n; i++) x[i] = (float)(sigma * sm_normal());
-    if (strcmp(shape, "peaked") != 0) return;
-    double background = 0.0;
-    for (size_t i = 0; i < n; i++) background += exp((double)x[i]);
-    double total = background / 0.04;
-    static const double share[8] = {0.50, 0.20, 0.10, 0.06, 0.04, 0.03, 0.02, 0.01};
-    for (int j = 0; j < 8; j++) x[sm_next() % n] = (float)log(share[j] * total);
 }
 
 /* ---- the naive sampler ------------------------------------------------------------------- */
@@ -258,7 +231,7 @@ int main(int argc, char **argv) {
         for (int si = 0; si < 2; si++) {
             const char *shape = shape_names[si];
             if (!list_has(shapes, shape)) continue;
-            make_logits(x, n, shape);
+            logit_shape_fill(x, n, shape);
             step_ctx ctx = {STEP_MAX, K, x, n, NULL, ne, 1.0f, 1.0f, 0};
             double fmax = median_us(&S, seconds, 20, &ctx);
             ctx.kind = STEP_LSE;
