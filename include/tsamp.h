@@ -273,6 +273,12 @@ TSAMP_API tsamp_status tsamp_chain_add_top_p(tsamp_chain *c, float p, size_t min
  */
 TSAMP_API tsamp_status tsamp_chain_add_min_p(tsamp_chain *c, float p, size_t min_keep);
 
+/* (section: processors: shaping) */
+
+/* (section: processors: edits) */
+
+/* (section: processors: stateful) */
+
 /** Detail of a spec-string error, filled by tsamp_chain_parse_ex. */
 typedef struct {
     size_t offset;     /* byte offset in the spec where the problem is */

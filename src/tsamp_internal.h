@@ -52,6 +52,9 @@ typedef enum {
     TSAMP_PROC_TOP_K,
     TSAMP_PROC_TOP_P,
     TSAMP_PROC_MIN_P,
+    /* (kinds: shaping) */
+    /* (kinds: edits) */
+    /* (kinds: stateful) */
     TSAMP_PROC_COUNT /* keep last */
 } tsamp_proc_kind;
 
@@ -66,6 +69,9 @@ typedef struct {
         struct { int32_t k; } top_k;
         struct { float p; size_t min_keep; } top_p;
         struct { float p; size_t min_keep; float log_p; } min_p; /* log_p = tsamp_log(p) */
+        /* (params: shaping) */
+        /* (params: edits) */
+        /* (params: stateful) */
     } u;
     const void *data;
     size_t data_size;

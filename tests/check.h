@@ -34,7 +34,8 @@ void check_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
     X(chain_exact)                                                                            \
     X(stats)                                                                                  \
     X(spec)                                                                                   \
-    X(llama2)
+    X(llama2)                                                                                 \
+    /* (suites: processors) */
 
 /* Weak, so a suite can be built alone (gcc tests/main.c tests/test_x.c ...); main reports a
  * missing suite as a failure. */
