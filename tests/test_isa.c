@@ -112,7 +112,9 @@ static void fill(rng *r, float *x, size_t n, int kind) {
     for (size_t i = 0; i < n; i++) x[i] = gen(r, kind);
 }
 
-static const float kScales[] = {1.0f, 1.25f, 1.0f / 0.7f, 1e-3f, 1e3f};
+/* Scales (1 / temperature): the usual ones, and ones below TSAMP_SAFE_SCALE (2^-100), where
+ * sum_exp redoes an x - m that overflowed (the largest ones need s below ~2^-121 to matter). */
+static const float kScales[] = {1.0f, 1.25f, 1.0f / 0.7f, 1e-3f, 1e3f, 0x1p-101f, 1e-37f, 1e-39f};
 #define N_SCALES (sizeof kScales / sizeof kScales[0])
 
 /* A few large lengths: many full blocks, and tails of every shape. */
@@ -365,6 +367,27 @@ static void test_isa_sum_exp(void) {
                 CHECKF(memcmp(&ts, &ti, sizeof ts) == 0 && memcmp(ws, xc, n * sizeof *x) == 0,
                        "%s sum_exp in place, %s, n=%zu", name_of(k), kind_name[kind], n);
                 cases += 5;
+            }
+        }
+        /* Logits near +-FLT_MAX: x - m overflows to -inf, and below TSAMP_SAFE_SCALE the
+         * halved form gives weights that are not 0. */
+        for (size_t nh = 1; nh <= 300; nh += 13) {
+            for (size_t i = 0; i < nh; i++)
+                x[i] = (float)((runif(&r) * 2.0 - 1.0) * FLT_MAX);
+            x[rbelow(&r, nh)] = FLT_MAX;
+            for (int v = 0; v < 3; v++) {
+                float s = v == 0 ? 1e-37f : v == 1 ? 3e-39f : 0x1p-101f;
+                double ts = tsamp_kernels_scalar.sum_exp(x, nh, FLT_MAX, s, bs, ws);
+                double tk = k->sum_exp(x, nh, FLT_MAX, s, bk, wk);
+                CHECKF(memcmp(&ts, &tk, sizeof ts) == 0 && memcmp(ws, wk, nh * sizeof *ws) == 0 &&
+                           memcmp(bs, bk, tsamp_n_blocks(nh) * sizeof *bs) == 0,
+                       "%s sum_exp near FLT_MAX, n=%zu, s=%g", name_of(k), nh, (double)s);
+                /* the halved form was taken and mattered: a logit below -1e38 weighs > 0 */
+                if (v == 0 && nh > 100) {
+                    int seen = 0;
+                    for (size_t i = 0; i < nh; i++) seen |= x[i] < -1e38f && ws[i] > 0.0f;
+                    CHECK(seen);
+                }
             }
         }
         /* A ramp through every region of the exp: clamped to 0, subnormal results, normal
