@@ -61,6 +61,8 @@ TEST_SRC := $(wildcard tests/*.c)
 TEST_BIN := $(B)/tests/tsamp-tests
 PCG_BIN := $(B)/tests/pcg-ref-compare
 TOOLS := $(B)/tools/tsamp-demo $(B)/tools/tsamp-bench
+CLI := $(if $(wildcard tools/tsamp.c),$(B)/tools/tsamp)
+TOOLS += $(CLI)
 # Every program `make test` runs (fragments below may add theirs).
 TEST_PROGS := $(TEST_BIN) $(PCG_BIN)
 
@@ -145,8 +147,9 @@ $(B)/tsamp.pc: tsamp.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
-install: lib $(B)/tsamp.pc
+install: lib $(CLI) $(B)/tsamp.pc
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(if $(CLI),install -d $(DESTDIR)$(BINDIR) && install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/tsamp)
 	install -m 644 include/tsamp.h $(DESTDIR)$(INCLUDEDIR)/tsamp.h
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libtsamp.a
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/libtsamp.so.$(VERSION)
@@ -155,6 +158,7 @@ install: lib $(B)/tsamp.pc
 	install -m 644 $(B)/tsamp.pc $(DESTDIR)$(PKGCONFIGDIR)/tsamp.pc
 
 uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tsamp
 	rm -f $(DESTDIR)$(INCLUDEDIR)/tsamp.h $(DESTDIR)$(LIBDIR)/libtsamp.a \
 	      $(DESTDIR)$(LIBDIR)/libtsamp.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/libtsamp.so $(DESTDIR)$(PKGCONFIGDIR)/tsamp.pc
