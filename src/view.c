@@ -89,7 +89,7 @@ static size_t compact_top(tsamp_chain *c, const tsamp_view *v, size_t k, const f
 void tsamp_view_top_k(tsamp_chain *c, tsamp_view *v, size_t k, float *hint) {
     if (v->ids && k >= v->n) return;
     size_t cnt = compact_top(c, v, k, hint);
-    if (cnt <= k) { /* every candidate is kept */
+    if (cnt <= k) { /* the compacted entries are exactly the top cnt: keep them all */
         if (!v->ids || cnt < v->n) tsamp_view_keep(c, v, c->idx, cnt, -FLT_MAX, SIZE_MAX);
         return;
     }
