@@ -25,10 +25,48 @@ void tsamp_view_keep(tsamp_chain *c, tsamp_view *v, const int32_t *idx, size_t c
     v->n = out;
 }
 
+enum { SMALL_SELECT = 512 };
+
+/* Quickselect on a copy of the keys, for small sets where the radix passes' 256-bin
+ * histograms cost more than the data. Deterministic pivots (median of three). */
+static float kth_largest_small(const float *x, const int32_t *idx, size_t cnt, size_t k,
+                               size_t *n_greater) {
+    uint32_t keys[SMALL_SELECT];
+    for (size_t j = 0; j < cnt; j++) keys[j] = tsamp_key(x[idx[j]]);
+    size_t lo = 0, hi = cnt - 1, want = k - 1; /* the want-th largest, 0-based */
+    while (lo < hi) {
+        uint32_t a = keys[lo], b = keys[lo + (hi - lo) / 2], c = keys[hi];
+        uint32_t pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        size_t i = lo, j = hi;
+        while (i <= j) { /* descending: larger keys to the left */
+            while (keys[i] > pivot) i++;
+            while (keys[j] < pivot) j--;
+            if (i <= j) {
+                uint32_t t = keys[i];
+                keys[i] = keys[j], keys[j] = t;
+                i++;
+                if (j-- == 0) break;
+            }
+        }
+        if (want <= j && j != (size_t)-1)
+            hi = j;
+        else if (want >= i)
+            lo = i;
+        else
+            break; /* between j and i: equal to the pivot */
+    }
+    uint32_t kth = keys[want];
+    size_t gt = 0;
+    for (size_t j = 0; j < cnt; j++) gt += tsamp_key(x[idx[j]]) > kth;
+    *n_greater = gt;
+    return tsamp_from_key(kth);
+}
+
 /* Radix select over order-preserving keys, most significant byte first: the k-th largest
  * (k >= 1, k <= cnt) of x[idx[0..cnt)]. Returns its value and how many are strictly larger. */
 static float kth_largest(const float *x, const int32_t *idx, size_t cnt, size_t k,
                          size_t *n_greater) {
+    if (cnt <= SMALL_SELECT) return kth_largest_small(x, idx, cnt, k, n_greater);
     uint32_t prefix = 0, mask = 0;
     size_t above = 0; /* entries known to be larger than the prefix's range */
     for (int shift = 24; shift >= 0; shift -= 8) {
