@@ -28,10 +28,12 @@ size_t tsamp_view_draw(tsamp_chain *c, const tsamp_view *v, double u, double *to
         double next = cum + (double)c->blocks[b];
         if (next > target) {
             size_t start = b * TSAMP_BLOCK;
-            size_t end = start + TSAMP_BLOCK < v->n ? start + TSAMP_BLOCK : v->n;
-            for (size_t i = start; i < end; i++) {
-                cum += (double)weight(v, i);
-                if (cum > target) return i;
+            size_t len = start + TSAMP_BLOCK < v->n ? TSAMP_BLOCK : v->n - start;
+            /* The block's weights again, by the kernel: the same bits as in its sum. */
+            c->k->sum_exp(v->x + start, len, v->m, v->s, NULL, c->w);
+            for (size_t i = 0; i < len; i++) {
+                cum += (double)c->w[i];
+                if (cum > target) return start + i;
             }
             return last_nonzero(v, b); /* the block sum rounded above its walk */
         }
