@@ -27,37 +27,59 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tsamp_internal.h"
+#include "spec_internal.h"
 
 #define SPEC_MAX_ITEMS 64       /* processors one parse call may add */
 #define SPEC_MAX_FLOAT_CHARS 63 /* longest float value accepted */
 #define SPEC_QUOTE_CHARS 40     /* longest excerpt of the input quoted in a message */
-#define SPEC_ITEM_CAP 96        /* longest formatted item ("min_p=<15>,<20 digits>") + room */
 
 /* Half an ulp above FLT_MAX: a double at or beyond it rounds to infinity as a float. */
 static const double FLOAT_OVERFLOW = 0x1p128 - 0x1p103;
 
 /* ---- keys ------------------------------------------------------------------------------- */
 
-typedef struct {
-    const char *name;
-    tsamp_proc_kind kind;
-    unsigned max_values; /* 0: no '=' allowed; otherwise values 1 .. max_values */
-} spec_key;
-
-static const spec_key KEYS[] = {
-    {"temp", TSAMP_PROC_TEMPERATURE, 1},
-    {"temperature", TSAMP_PROC_TEMPERATURE, 1},
-    {"greedy", TSAMP_PROC_TEMPERATURE, 0},
-    {"top_k", TSAMP_PROC_TOP_K, 1},
-    {"top_p", TSAMP_PROC_TOP_P, 2},
-    {"min_p", TSAMP_PROC_MIN_P, 2},
-};
-
 static const spec_key *find_key(const char *s, size_t n) {
-    for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++)
-        if (strlen(KEYS[i].name) == n && memcmp(KEYS[i].name, s, n) == 0) return &KEYS[i];
+    for (size_t i = 0; i < tsamp_spec_n_keys; i++) {
+        const char *name = tsamp_spec_keys[i].name;
+        if (strlen(name) == n && memcmp(name, s, n) == 0) return &tsamp_spec_keys[i];
+    }
     return NULL;
+}
+
+/* The schema read once: fixed slots, how many are required, the repeated letter (or 0). */
+typedef struct {
+    char type[SPEC_MAX_SLOTS];
+    unsigned n_fixed, n_required;
+    char rep;
+} schema;
+
+static schema read_schema(const char *s) {
+    schema sc = {{0}, 0, 0, 0};
+    int optional = 0;
+    for (; *s; s++) {
+        if (*s == '|') {
+            optional = 1;
+        } else if (s[1] == '*') {
+            sc.rep = *s++;
+        } else {
+            sc.type[sc.n_fixed++] = *s;
+            if (!optional) sc.n_required = sc.n_fixed;
+        }
+    }
+    return sc;
+}
+
+/* The name of a slot, from the key's comma-separated names ("P,MIN_KEEP"). */
+static void slot_name(const spec_key *key, unsigned slot, char out[32]) {
+    const char *s = key->names;
+    for (unsigned i = 0; i < slot && *s; i++) {
+        while (*s && *s != ',') s++;
+        if (*s == ',') s++;
+    }
+    size_t n = 0;
+    while (s[n] && s[n] != ',' && n < 31) n++;
+    memcpy(out, s, n);
+    out[n] = '\0';
 }
 
 /* ---- errors ----------------------------------------------------------------------------- */
@@ -65,6 +87,7 @@ static const spec_key *find_key(const char *s, size_t n) {
 typedef struct {
     const char *spec;
     tsamp_parse_error *err; /* may be NULL */
+    tsamp_chain *chain;
 } parser;
 
 #if defined(__GNUC__)
@@ -186,95 +209,142 @@ static num_result parse_size(const char *s, size_t n, size_t *out) {
 
 /* ---- items ------------------------------------------------------------------------------ */
 
-/* The values of one item, converted: slot 0 is T, P (f) or K (k); slot 1 is MIN_KEEP. */
+/* An item's values as found in the text (offsets for messages) and converted. */
 typedef struct {
-    unsigned n;
-    size_t off[2], len[2];
-    float f;
-    int32_t k;
-    size_t min_keep;
+    spec_args a;
+    size_t off[SPEC_MAX_SLOTS], len[SPEC_MAX_SLOTS];
+    size_t tail_off; /* where the repeated values start */
+    void *mem;       /* list arrays and the builder's scratch, from the chain's allocator */
 } item_values;
 
-static tsamp_status number_error(const parser *p, const spec_key *key, unsigned slot,
+static tsamp_status number_error(const parser *p, const spec_key *key, char type, const char *name,
                                  num_result r, size_t off, size_t len) {
     char q[SPEC_QUOTE_CHARS + 4];
     quote(q, p->spec + off, len);
-    const char *name = key->name;
+    const char *k = key->name;
     if (r == NUM_LONG)
-        return fail(p, TSAMP_ERR_PARSE, off, "%s: number longer than %d characters", name,
+        return fail(p, TSAMP_ERR_PARSE, off, "%s: number longer than %d characters", k,
                     SPEC_MAX_FLOAT_CHARS);
     if (r == NUM_NEGATIVE)
-        return fail(p, TSAMP_ERR_PARSE, off, "%s: MIN_KEEP must not be negative, got \"%s\"",
-                    name, q);
-    int is_k = slot == 0 && key->kind == TSAMP_PROC_TOP_K;
-    const char *noun = slot == 1 ? "an integer MIN_KEEP" : is_k ? "an integer" : "a number";
-    const char *type = slot == 1 ? "size_t" : is_k ? "int32" : "float";
-    if (r == NUM_RANGE)
-        return fail(p, TSAMP_ERR_PARSE, off, "%s: value out of %s range, got \"%s\"", name, type,
+        return fail(p, TSAMP_ERR_PARSE, off, "%s: %s must not be negative, got \"%s\"", k, name,
                     q);
-    return fail(p, TSAMP_ERR_PARSE, off, "%s: expected %s, got \"%s\"", name, noun, q);
+    const char *range = type == 'z' ? "size_t" : type == 'i' ? "int32" : "float";
+    if (r == NUM_RANGE)
+        return fail(p, TSAMP_ERR_PARSE, off, "%s: value out of %s range, got \"%s\"", k, range,
+                    q);
+    if (type == 'z')
+        return fail(p, TSAMP_ERR_PARSE, off, "%s: expected an integer %s, got \"%s\"", k, name,
+                    q);
+    if (type == 'p')
+        return fail(p, TSAMP_ERR_PARSE, off, "%s: expected ID:VALUE, got \"%s\"", k, q);
+    if (type == 's')
+        return fail(p, TSAMP_ERR_PARSE, off, "%s: expected token ids joined by ':', got \"%s\"",
+                    k, q);
+    return fail(p, TSAMP_ERR_PARSE, off, "%s: expected %s, got \"%s\"", k,
+                type == 'i' ? "an integer" : "a number", q);
 }
 
-static tsamp_status convert_value(const parser *p, const spec_key *key, unsigned slot,
-                                  item_values *v) {
-    const char *s = p->spec + v->off[slot];
-    size_t n = v->len[slot];
-    num_result r;
-    if (slot == 1)
-        r = parse_size(s, n, &v->min_keep);
-    else if (key->kind == TSAMP_PROC_TOP_K)
-        r = parse_int32(s, n, &v->k);
-    else
-        r = parse_float(s, n, &v->f);
-    return r == NUM_OK ? TSAMP_OK : number_error(p, key, slot, r, v->off[slot], n);
+/* One fixed value, s[0..n), into its slot. */
+static num_result convert_fixed(char type, const char *s, size_t n, spec_args *a, unsigned slot) {
+    if (type == 'z') return parse_size(s, n, &a->z[slot]);
+    if (type == 'i') return parse_int32(s, n, &a->i[slot]);
+    return parse_float(s, n, &a->f[slot]);
+}
+
+/* One repeated value, s[0..n), appended to the tail. */
+static num_result convert_repeated(char type, const char *s, size_t n, spec_args *a) {
+    if (type == 'i') {
+        num_result r = parse_int32(s, n, &a->ids[a->n_ids]);
+        if (r == NUM_OK) a->n_ids++, a->n_items++;
+        return r;
+    }
+    size_t colon = 0;
+    while (colon < n && s[colon] != ':') colon++;
+    if (type == 'p') {
+        if (colon == n) return NUM_SYNTAX;
+        num_result r = parse_int32(s, colon, &a->ids[a->n_ids]);
+        if (r == NUM_OK) r = parse_float(s + colon + 1, n - colon - 1, &a->vals[a->n_items]);
+        if (r == NUM_OK) a->n_ids++, a->n_items++;
+        return r;
+    }
+    for (size_t pos = 0;;) { /* 's': ID:ID:..., stored with a -1 after it */
+        size_t stop = pos;
+        while (stop < n && s[stop] != ':') stop++;
+        num_result r = parse_int32(s + pos, stop - pos, &a->ids[a->n_ids]);
+        if (r != NUM_OK) return r;
+        a->n_ids++;
+        if (stop == n) break;
+        pos = stop + 1;
+    }
+    a->ids[a->n_ids++] = -1;
+    a->n_items++;
+    return NUM_OK;
+}
+
+/* Room for the repeated values of spec[begin..end): bounded by its separators. */
+static tsamp_status take_list_memory(const parser *p, size_t begin, size_t end, item_values *v) {
+    size_t seps = 1;
+    for (size_t i = begin; i < end; i++) seps += p->spec[i] == ',' || p->spec[i] == ':';
+    size_t bytes = seps * (sizeof(int32_t) * 2 + sizeof(float)) + 8 * seps + 64;
+    v->mem = tsamp_alloc(&p->chain->allocator, 2 * bytes);
+    if (!v->mem) return TSAMP_ERR_NOMEM;
+    v->a.ids = v->mem;
+    v->a.vals = (float *)(void *)(v->a.ids + 2 * seps);
+    return TSAMP_OK;
 }
 
 /* Splits spec[begin..end) at ',' and converts each value, in order. */
-static tsamp_status parse_values(const parser *p, const spec_key *key, size_t begin,
-                                 size_t end, item_values *v) {
-    v->n = 0;
-    v->f = 0.0f;
-    v->k = 0;
-    v->min_keep = 1; /* the default MIN_KEEP */
+static tsamp_status parse_values(const parser *p, const spec_key *key, const schema *sc,
+                                 size_t begin, size_t end, item_values *v) {
+    if (sc->rep) {
+        tsamp_status st = take_list_memory(p, begin, end, v);
+        if (st != TSAMP_OK) return st;
+    }
     for (size_t pos = begin;; pos++) {
         size_t stop = pos;
         while (stop < end && p->spec[stop] != ',') stop++;
-        if (v->n == key->max_values)
+        unsigned slot = v->a.n;
+        if (slot == sc->n_fixed && !sc->rep)
             return fail(p, TSAMP_ERR_PARSE, pos, "%s: too many values (at most %u)", key->name,
-                        key->max_values);
+                        sc->n_fixed);
         if (stop == pos) return fail(p, TSAMP_ERR_PARSE, pos, "%s: empty value", key->name);
-        v->off[v->n] = pos;
-        v->len[v->n] = stop - pos;
-        tsamp_status st = convert_value(p, key, v->n, v);
-        if (st != TSAMP_OK) return st;
-        v->n++;
+        char type = slot < sc->n_fixed ? sc->type[slot] : sc->rep;
+        char name[32];
+        slot_name(key, slot < sc->n_fixed ? slot : sc->n_fixed, name);
+        num_result r;
+        if (slot < sc->n_fixed) {
+            v->off[slot] = pos;
+            v->len[slot] = stop - pos;
+            r = convert_fixed(type, p->spec + pos, stop - pos, &v->a, slot);
+            if (r == NUM_OK) v->a.n++;
+        } else {
+            if (v->a.n_items == 0) v->tail_off = pos;
+            r = convert_repeated(type, p->spec + pos, stop - pos, &v->a);
+        }
+        if (r != NUM_OK) return number_error(p, key, type, name, r, pos, stop - pos);
         if (stop == end) return TSAMP_OK;
         pos = stop;
     }
 }
 
-/* The validating constructor decides the domain; only T and P can be outside it. */
+/* The constructor decides the domain; a value outside it is INVALID_PARAM at that value. */
 static tsamp_status build_proc(const parser *p, const spec_key *key, const item_values *v,
                                tsamp_proc *out) {
-    tsamp_status st;
-    const char *rule;
-    if (key->kind == TSAMP_PROC_TOP_K) return tsamp_proc_top_k(out, v->k);
-    if (key->kind == TSAMP_PROC_TEMPERATURE) {
-        st = tsamp_proc_temperature(out, v->f);
-        rule = "must be >= 0 and finite";
-    } else {
-        st = key->kind == TSAMP_PROC_TOP_P ? tsamp_proc_top_p(out, v->f, v->min_keep)
-                                           : tsamp_proc_min_p(out, v->f, v->min_keep);
-        rule = "P must not be NaN";
-    }
+    unsigned slot = 0;
+    const char *rule = "out of range";
+    tsamp_status st = key->build(&v->a, p->chain->n_vocab, out, &slot, &rule);
     if (st != TSAMP_ERR_INVALID_PARAM) return st;
+    size_t off = slot < SPEC_MAX_SLOTS ? v->off[slot] : v->tail_off;
+    size_t len = slot < SPEC_MAX_SLOTS ? v->len[slot] : 0;
     char q[SPEC_QUOTE_CHARS + 4];
-    quote(q, p->spec + v->off[0], v->len[0]);
-    return fail(p, st, v->off[0], "%s: %s, got \"%s\"", key->name, rule, q);
+    quote(q, p->spec + off, len);
+    if (slot >= SPEC_MAX_SLOTS) return fail(p, st, off, "%s: %s", key->name, rule);
+    return fail(p, st, off, "%s: %s, got \"%s\"", key->name, rule, q);
 }
 
 /* One item, spec[start..end) (non-empty, no blanks). */
-static tsamp_status parse_item(const parser *p, size_t start, size_t end, tsamp_proc *out) {
+static tsamp_status parse_item(const parser *p, size_t start, size_t end, tsamp_proc *out,
+                               void **mem) {
     size_t eq = start;
     while (eq < end && p->spec[eq] != '=') eq++;
     if (eq == start) return fail(p, TSAMP_ERR_PARSE, start, "missing key before '='");
@@ -284,41 +354,61 @@ static tsamp_status parse_item(const parser *p, size_t start, size_t end, tsamp_
         quote(q, p->spec + start, eq - start);
         return fail(p, TSAMP_ERR_PARSE, start, "unknown key \"%s\"", q);
     }
-    if (key->max_values == 0) {
-        if (eq < end) return fail(p, TSAMP_ERR_PARSE, eq, "%s: takes no value", key->name);
-        return tsamp_proc_temperature(out, 0.0f);
-    }
-    if (eq == end)
-        return fail(p, TSAMP_ERR_PARSE, eq, "%s: expected '=' and a value", key->name);
+    schema sc = read_schema(key->schema);
     item_values v;
-    tsamp_status st = parse_values(p, key, eq + 1, end, &v);
-    return st != TSAMP_OK ? st : build_proc(p, key, &v, out);
+    memset(&v, 0, sizeof v);
+    for (unsigned s = 0; s < sc.n_fixed; s++) { /* defaults of the optional slots */
+        v.a.f[s] = (float)key->defaults[s];
+        v.a.i[s] = (int32_t)key->defaults[s];
+        v.a.z[s] = (size_t)key->defaults[s];
+    }
+    if (sc.n_fixed == 0 && !sc.rep) {
+        if (eq < end) return fail(p, TSAMP_ERR_PARSE, eq, "%s: takes no value", key->name);
+    } else if (eq == end) {
+        if (sc.n_required > 0)
+            return fail(p, TSAMP_ERR_PARSE, eq, "%s: expected '=' and a value", key->name);
+    } else {
+        tsamp_status st = parse_values(p, key, &sc, eq + 1, end, &v);
+        *mem = v.mem;
+        if (st != TSAMP_OK) return st;
+        if (v.a.n < sc.n_required)
+            return fail(p, TSAMP_ERR_PARSE, end, "%s: expected at least %u values", key->name,
+                        sc.n_required);
+    }
+    return build_proc(p, key, &v, out);
 }
 
 static int is_blank(char ch) {
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r';
 }
 
-tsamp_status tsamp_chain_parse_ex(tsamp_chain *c, const char *spec, tsamp_parse_error *err) {
-    if (!c || !spec) return TSAMP_ERR_NULL;
-    parser p = {spec, err};
-    tsamp_proc procs[SPEC_MAX_ITEMS];
-    size_t n = 0;
-    size_t i = 0;
+/* Parses every item, then appends all of them at once; list memory is freed either way. */
+static tsamp_status parse_all(const parser *p, tsamp_proc *procs, void **mem) {
+    const char *spec = p->spec;
+    size_t n = 0, i = 0;
     for (;;) {
         while (is_blank(spec[i])) i++;
         if (spec[i] == '\0') break;
         size_t end = i;
         while (spec[end] != '\0' && !is_blank(spec[end])) end++;
         if (n == SPEC_MAX_ITEMS)
-            return fail(&p, TSAMP_ERR_PARSE, i, "too many processors (max %d)",
-                        SPEC_MAX_ITEMS);
-        tsamp_status st = parse_item(&p, i, end, &procs[n]);
+            return fail(p, TSAMP_ERR_PARSE, i, "too many processors (max %d)", SPEC_MAX_ITEMS);
+        tsamp_status st = parse_item(p, i, end, &procs[n], &mem[n]);
         if (st != TSAMP_OK) return st;
         n++;
         i = end;
     }
-    return tsamp_chain_append(c, procs, n);
+    return tsamp_chain_append(p->chain, procs, n);
+}
+
+tsamp_status tsamp_chain_parse_ex(tsamp_chain *c, const char *spec, tsamp_parse_error *err) {
+    if (!c || !spec) return TSAMP_ERR_NULL;
+    parser p = {spec, err, c};
+    tsamp_proc procs[SPEC_MAX_ITEMS];
+    void *mem[SPEC_MAX_ITEMS] = {0};
+    tsamp_status st = parse_all(&p, procs, mem);
+    for (size_t i = 0; i < SPEC_MAX_ITEMS; i++) tsamp_dealloc(&c->allocator, mem[i]);
+    return st;
 }
 
 tsamp_status tsamp_chain_parse(tsamp_chain *c, const char *spec) {
@@ -327,80 +417,59 @@ tsamp_status tsamp_chain_parse(tsamp_chain *c, const char *spec) {
 
 /* ---- formatting ------------------------------------------------------------------------- */
 
+void spec_put(spec_out *o, const char *s) {
+    size_t n = strlen(s);
+    if (o->buf && o->len < o->cap) {
+        size_t room = o->cap - o->len;
+        memcpy(o->buf + o->len, s, n < room ? n : room);
+    }
+    o->len += n;
+}
+
 /* "%.9g" (enough digits for any float to read back bit-exactly), then the locale's decimal
  * point, which printf uses, is turned back into '.'. */
-static void format_float(char *out, size_t cap, float f) {
-    int n = snprintf(out, cap, "%.9g", (double)f);
-    if (n < 0 || (size_t)n >= cap) { /* cannot happen with the caller's 48 bytes */
-        out[0] = '\0';
-        return;
-    }
+void spec_put_float(spec_out *o, float f) {
+    char out[48];
+    int n = snprintf(out, sizeof out, "%.9g", (double)f);
+    if (n < 0 || (size_t)n >= sizeof out) out[0] = '\0'; /* cannot happen: at most 16 chars */
     const char *point = localeconv()->decimal_point;
-    if (!point || !*point || strcmp(point, ".") == 0) return;
-    char *at = strstr(out, point);
-    if (!at) return;
-    size_t plen = strlen(point);
-    *at = '.';
-    memmove(at + 1, at + plen, strlen(at + plen) + 1);
+    char *at = point && *point && strcmp(point, ".") != 0 ? strstr(out, point) : NULL;
+    if (at) {
+        size_t plen = strlen(point);
+        *at = '.';
+        memmove(at + 1, at + plen, strlen(at + plen) + 1);
+    }
+    spec_put(o, out);
 }
 
-/* One processor as an item; returns its length. */
-static size_t format_proc(const tsamp_proc *pr, char out[SPEC_ITEM_CAP]) {
-    char num[48];
-    int n;
-    switch (pr->kind) {
-    case TSAMP_PROC_TEMPERATURE:
-        if (pr->u.temperature.t == 0.0f) { /* also -0.0, which behaves the same */
-            n = snprintf(out, SPEC_ITEM_CAP, "greedy");
-        } else {
-            format_float(num, sizeof num, pr->u.temperature.t);
-            n = snprintf(out, SPEC_ITEM_CAP, "temp=%s", num);
-        }
-        break;
-    case TSAMP_PROC_TOP_K:
-        n = snprintf(out, SPEC_ITEM_CAP, "top_k=%" PRId32, pr->u.top_k.k);
-        break;
-    case TSAMP_PROC_TOP_P:
-        format_float(num, sizeof num, pr->u.top_p.p);
-        n = snprintf(out, SPEC_ITEM_CAP, "top_p=%s,%zu", num, pr->u.top_p.min_keep);
-        break;
-    case TSAMP_PROC_MIN_P:
-        format_float(num, sizeof num, pr->u.min_p.p);
-        n = snprintf(out, SPEC_ITEM_CAP, "min_p=%s,%zu", num, pr->u.min_p.min_keep);
-        break;
-    default:
-        n = 0;
-        out[0] = '\0';
-        break;
-    }
-    return n > 0 ? (size_t)n : 0;
+void spec_put_int(spec_out *o, long long v) {
+    char out[24];
+    snprintf(out, sizeof out, "%lld", v);
+    spec_put(o, out);
 }
 
-/* Writes the items to buf (when not NULL; the caller measured first, with buf NULL, that
- * they fit) and returns the total length. */
-static size_t format_procs(const tsamp_proc *procs, size_t n, char *buf) {
-    size_t total = 0;
-    char item[SPEC_ITEM_CAP];
-    for (size_t i = 0; i < n; i++) {
-        size_t len = format_proc(&procs[i], item);
-        if (i > 0) {
-            if (buf) buf[total] = ' ';
-            total++;
-        }
-        if (buf) memcpy(buf + total, item, len);
-        total += len;
-    }
-    if (buf) buf[total] = '\0';
-    return total;
+void spec_put_size(spec_out *o, size_t v) {
+    char out[24];
+    snprintf(out, sizeof out, "%zu", v);
+    spec_put(o, out);
 }
 
 tsamp_status tsamp_chain_format(const tsamp_chain *c, char *buf, size_t cap, size_t *len) {
     if (!c || !len || (!buf && cap > 0)) return TSAMP_ERR_NULL;
     size_t n;
     const tsamp_proc *procs = tsamp_chain_procs(c, &n);
-    size_t need = format_procs(procs, n, NULL);
-    *len = need;
-    if (cap <= need) return TSAMP_ERR_BUFFER_TOO_SMALL;
-    format_procs(procs, n, buf);
+    spec_out o = {NULL, 0, 0};
+    for (int pass = 0; pass < 2; pass++) { /* measure, then write */
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0) spec_put(&o, " ");
+            tsamp_spec_format(&procs[i], &o);
+        }
+        if (pass == 0) {
+            *len = o.len;
+            if (cap <= o.len) return TSAMP_ERR_BUFFER_TOO_SMALL;
+            o = (spec_out){buf, cap, 0};
+        }
+    }
+    buf[o.len] = '\0';
     return TSAMP_OK;
 }
