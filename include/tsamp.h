@@ -202,7 +202,7 @@ TSAMP_API tsamp_chain_params tsamp_chain_default_params(void);
 
 /**
  * Creates an empty chain (no processors: sampling draws from softmax(logits)) for vocabularies
- * of n_vocab tokens. Takes all the working memory it will need for n_vocab (about 17 bytes per
+ * of n_vocab tokens. Takes all the working memory it will need for n_vocab (about 21 bytes per
  * token).
  * @param out    receives the chain; *out is set only on TSAMP_OK.
  * @param params NULL for the defaults.

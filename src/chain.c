@@ -15,11 +15,12 @@ static tsamp_status alloc_buffers(tsamp_chain *c) {
     size_t n = c->n_vocab;
     const tsamp_allocator *a = &c->allocator;
     c->w = tsamp_alloc(a, n * sizeof *c->w);
+    c->w2 = tsamp_alloc(a, n * sizeof *c->w2);
     c->vals = tsamp_alloc(a, n * sizeof *c->vals);
     c->ids = tsamp_alloc(a, n * sizeof *c->ids);
     c->idx = tsamp_alloc(a, n * sizeof *c->idx);
     c->blocks = tsamp_alloc(a, tsamp_n_blocks(n) * sizeof *c->blocks);
-    if (!c->w || !c->vals || !c->ids || !c->idx || !c->blocks) return TSAMP_ERR_NOMEM;
+    if (!c->w || !c->w2 || !c->vals || !c->ids || !c->idx || !c->blocks) return TSAMP_ERR_NOMEM;
     return TSAMP_OK;
 }
 
@@ -70,6 +71,7 @@ void tsamp_chain_free(tsamp_chain *c) {
     tsamp_dealloc(&a, c->history);
     tsamp_dealloc(&a, c->edit);
     tsamp_dealloc(&a, c->w);
+    tsamp_dealloc(&a, c->w2);
     tsamp_dealloc(&a, c->vals);
     tsamp_dealloc(&a, c->ids);
     tsamp_dealloc(&a, c->idx);

@@ -1,8 +1,9 @@
 /*
- * Top-p without sorting (DESIGN.md §5). The weights are computed once; a threshold that still
- * holds the target mass (guessed from the previous token's cutoff) first narrows the view to
- * a few thousand entries; then a bisection on the logit threshold, using masked sums of the
- * stored weights, shrinks the boundary window until it holds few tokens; only those are ordered.
+ * Top-p without sorting (DESIGN.md §5). The weights are computed once. The kept set is defined
+ * by canonical sums over the whole view (settle), so it never depends on how the cutoff was
+ * found; finding it is fast: a threshold that holds the target mass (guessed from the previous
+ * token's cutoff) narrows the view to a few thousand entries, a bisection on masked sums of
+ * the weights shrinks the boundary window to at most 256 tokens, and only those are ordered.
  */
 #include <float.h>
 #include <math.h>
@@ -35,9 +36,10 @@ static void sort_window(entry *e, size_t n) {
 }
 
 /*
- * Compacts the view (and its weights) to the entries >= a threshold that holds the target mass
- * and at least `need` entries, guessed at `hint` (scaled distance below the max) with a margin
- * and doubled on a miss. Returns the threshold, or -FLT_MAX when the view is left as it was.
+ * Narrows a dense view to the entries >= a threshold that holds the target mass and at least
+ * `need` entries, guessed at `hint` (scaled distance below the max) with a margin and widened
+ * on a miss; their weights go to c->w2 (c->w keeps the full view's). Returns the threshold,
+ * or -FLT_MAX when the view is left as it was.
  */
 static float narrow(tsamp_chain *c, tsamp_view *v, double target, size_t need, float hint) {
     const tsamp_kernels *K = c->k;
@@ -50,7 +52,7 @@ static float narrow(tsamp_chain *c, tsamp_view *v, double target, size_t need, f
         if (mass < target || cnt < need) continue;
         if (cnt > v->n / 2) break; /* not worth a compaction */
         cnt = K->compact_ge(v->x, v->n, lo, c->idx, v->n);
-        for (size_t j = 0; j < cnt; j++) c->w[j] = c->w[c->idx[j]]; /* idx[j] >= j */
+        for (size_t j = 0; j < cnt; j++) c->w2[j] = c->w[c->idx[j]];
         tsamp_view_keep(c, v, c->idx, cnt, lo, SIZE_MAX);
         return lo;
     }
@@ -64,17 +66,22 @@ static uint32_t midpoint(uint32_t lo, uint32_t hi) {
     return mid > lo && mid < hi ? mid : lo + (hi - lo) / 2;
 }
 
-static void top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep, float *hint) {
-    if (p >= 1.0f) return;
-    size_t need = min_keep > 1 ? min_keep : 1;
-    if (p <= 0.0f) {
-        tsamp_view_top_k(c, v, need, NULL);
-        return;
-    }
+/*
+ * The fast search: a cutoff value, normally the one settle() confirms. It may work on a
+ * narrowed copy of the view (guided by the previous token's cutoff), so its sums can round
+ * differently from the canonical ones: it proposes, settle() decides.
+ */
+static float propose(tsamp_chain *c, const tsamp_view *view, double target, size_t need,
+                     float hint) {
     const tsamp_kernels *K = c->k;
-    double total = K->sum_exp(v->x, v->n, v->m, v->s, NULL, c->w);
-    double target = (double)p * total;
-    float floor_value = v->n >= NARROW_MIN ? narrow(c, v, target, need, *hint) : -FLT_MAX;
+    tsamp_view nv = *view;
+    tsamp_view *v = &nv;
+    const float *w = c->w;
+    float floor_value = -FLT_MAX;
+    if (!v->ids && v->n >= NARROW_MIN) { /* only a dense view: its arrays stay intact */
+        floor_value = narrow(c, v, target, need, hint);
+        if (floor_value > -FLT_MAX) w = c->w2;
+    }
     /* Below max - 110 / s every weight is exactly 0: the whole mass lies above. */
     float zero_below = v->m - 110.0f / v->s;
     if (zero_below > floor_value) floor_value = zero_below;
@@ -86,7 +93,7 @@ static void top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep, float
     while (hi - lo > 1 && cnt_lo - cnt_hi > WINDOW) {
         uint32_t mid = midpoint(lo, hi);
         size_t cnt;
-        double mass = K->sum_ge(c->w, v->x, v->n, tsamp_from_key(mid), &cnt);
+        double mass = K->sum_ge(w, v->x, v->n, tsamp_from_key(mid), &cnt);
         if (mass >= target) {
             lo = mid;
             cnt_lo = cnt;
@@ -96,46 +103,94 @@ static void top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep, float
             cnt_hi = cnt;
         }
     }
-    float v_lo = tsamp_from_key(lo), v_hi = tsamp_from_key(hi);
-    size_t cnt = K->compact_ge(v->x, v->n, v_lo, c->idx, v->n);
-
-    /* The window [v_lo, v_hi): walk it in order from the mass above it until target. */
+    /* The window [v_lo, v_hi), in order, from the mass above it until target. */
+    float v_lo = tsamp_from_key(lo), v_hi = tsamp_from_key(hi), cut = v_lo;
     entry win[WINDOW];
-    size_t nw = 0, last = SIZE_MAX;
-    float cut = v_hi;
-    double acc = mass_hi;
-    int one_value = hi - lo <= 1; /* a single tie group: index order is already the order */
-    for (size_t j = 0; j < cnt; j++) {
-        size_t i = (size_t)c->idx[j];
-        if (!(v->x[i] < v_hi)) continue;
-        if (one_value) {
-            acc += (double)c->w[i];
-            cut = v->x[i];
-            last = i;
-            if (acc >= target) break;
-        } else if (nw < WINDOW) { /* the loop above bounds the window; the test is a guard */
+    size_t nw = 0;
+    for (size_t i = 0; i < v->n && nw < WINDOW; i++) {
+        if (v->x[i] >= v_lo && v->x[i] < v_hi) {
             win[nw].x = v->x[i];
             win[nw].i = (int32_t)i;
             nw++;
         }
     }
-    if (!one_value && nw > 0) {
-        sort_window(win, nw);
-        for (size_t j = 0; j < nw; j++) {
-            acc += (double)c->w[win[j].i];
-            cut = win[j].x;
-            last = (size_t)win[j].i;
-            if (acc >= target) break;
-        }
+    sort_window(win, nw);
+    double acc = mass_hi;
+    for (size_t j = 0; j < nw; j++) {
+        acc += (double)w[win[j].i];
+        cut = win[j].x;
+        if (acc >= target) break;
     }
-    size_t kept = 0;
+    return cut;
+}
+
+/* The smallest candidate value above v, and the largest below it (O(n); only when the
+ * proposal was off by rounding). */
+static float value_above(const tsamp_view *v, float x0) {
+    float best = INFINITY;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->x[i] > x0 && v->x[i] < best) best = v->x[i];
+    return best;
+}
+
+static float value_below(const tsamp_view *v, float x0) {
+    float best = -INFINITY;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->x[i] < x0 && v->x[i] > best) best = v->x[i];
+    return best;
+}
+
+/*
+ * The cutoff value by definition: with S(u) the canonical masked sum of the view's weights over
+ * x >= u, the largest candidate value u with S(u) >= target. Starts from the proposal and
+ * moves one value at a time (S is monotone, so it ends). *above receives S(just above it).
+ */
+static float settle(tsamp_chain *c, const tsamp_view *v, double target, float cut,
+                    double *above) {
+    const tsamp_kernels *K = c->k;
+    size_t cnt;
+    for (;;) {
+        double a = K->sum_ge(c->w, v->x, v->n, nextafterf(cut, INFINITY), &cnt);
+        if (a >= target) {
+            cut = value_above(v, cut);
+            continue;
+        }
+        if (K->sum_ge(c->w, v->x, v->n, cut, &cnt) < target) {
+            cut = value_below(v, cut);
+            continue;
+        }
+        *above = a;
+        return cut;
+    }
+}
+
+static void top_p(tsamp_chain *c, tsamp_view *v, float p, size_t min_keep, float *hint) {
+    if (p >= 1.0f) return;
+    size_t need = min_keep > 1 ? min_keep : 1;
+    if (p <= 0.0f) {
+        tsamp_view_top_k(c, v, need, NULL);
+        return;
+    }
+    const tsamp_kernels *K = c->k;
+    double total = K->sum_exp(v->x, v->n, v->m, v->s, NULL, c->w);
+    double target = (double)p * total;
+    double acc;
+    float cut = settle(c, v, target, propose(c, v, target, need, *hint), &acc);
+    *hint = (v->m - cut) * v->s;
+
+    /* The tie group at the cutoff, by index, from the mass above it until target. */
+    size_t cnt = K->compact_ge(v->x, v->n, cut, c->idx, v->n), last = SIZE_MAX, kept = 0;
     for (size_t j = 0; j < cnt; j++) {
         size_t i = (size_t)c->idx[j];
-        float x = v->x[i];
-        kept += x > cut || (x == cut && i <= last);
+        if (v->x[i] > cut) {
+            kept++;
+        } else if (last == SIZE_MAX || acc < target) {
+            acc += (double)c->w[i];
+            last = i;
+            kept++;
+        }
     }
-    *hint = (v->m - cut) * v->s;
-    if (kept < need) { /* narrowing kept at least `need`, all above the ones it dropped */
+    if (kept < need) {
         tsamp_view_top_k(c, v, need, NULL);
         return;
     }

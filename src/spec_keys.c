@@ -1,4 +1,6 @@
 /* The spec-string keys (grammar in tsamp.h): each key's schema, builder and formatter. */
+#include <math.h>
+
 #include "spec_internal.h"
 
 static tsamp_status build_temperature(const spec_args *a, size_t n_vocab, tsamp_proc *out,
@@ -44,8 +46,8 @@ const size_t tsamp_spec_n_keys = sizeof tsamp_spec_keys / sizeof tsamp_spec_keys
 void tsamp_spec_format(const tsamp_proc *p, spec_out *o) {
     switch (p->kind) {
     case TSAMP_PROC_TEMPERATURE:
-        if (p->u.temperature.t == 0.0f) { /* also -0.0, which behaves the same */
-            spec_put(o, "greedy");
+        if (p->u.temperature.t == 0.0f && !signbit(p->u.temperature.t)) {
+            spec_put(o, "greedy"); /* -0.0 is written "temp=-0": it must parse back bitwise */
         } else {
             spec_put(o, "temp=");
             spec_put_float(o, p->u.temperature.t);

@@ -146,6 +146,7 @@ struct tsamp_chain {
 
     /* Working memory, taken at creation (n_vocab entries each unless noted). */
     float *w;       /* exp weights of the current view */
+    float *w2;      /* weights of a narrowed copy of the view (top-p's fast search) */
     float *vals;    /* logits of a compacted (sparse) view */
     int32_t *ids;   /* token ids of a compacted view, increasing */
     int32_t *idx;   /* scratch indices */

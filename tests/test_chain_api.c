@@ -54,7 +54,7 @@ static void test_create_statuses(void) {
 }
 
 static void test_out_of_memory_at_every_allocation(void) {
-    for (size_t fail_at = 1; fail_at <= 7; fail_at++) {
+    for (size_t fail_at = 1; fail_at <= 10; fail_at++) {
         counting k = {0, 0, fail_at};
         tsamp_chain_params p = tsamp_chain_default_params();
         p.allocator.alloc = count_alloc;
