@@ -6,7 +6,8 @@
  *  - Errors are reported for the first problem in reading order. The offset points at the
  *    item for key problems, at the '=' for "greedy=...", just past the key when '=' is
  *    missing, and at the value itself for every value problem.
- *  - At most SPEC_MAX_ITEMS items per call: processors are built in a local array and
+ *  - Any number of items: up to SPEC_STACK_ITEMS are built in a local array, more in memory
+ *    from the chain's allocator; all are
  *    appended once, so a parse never allocates except in tsamp_chain_append.
  *  - Floats: anything C strtod reads (0.8, .8, 8e-1, +1, 0x1p-3, inf, nan), with '.' as the
  *    point in every locale. NaN and infinities are handed to the processor's constructor,
@@ -29,7 +30,7 @@
 
 #include "spec_internal.h"
 
-#define SPEC_MAX_ITEMS 64       /* processors one parse call may add */
+#define SPEC_STACK_ITEMS 64     /* items built without allocating */
 #define SPEC_MAX_FLOAT_CHARS 63 /* longest float value accepted */
 #define SPEC_QUOTE_CHARS 40     /* longest excerpt of the input quoted in a message */
 
@@ -332,7 +333,10 @@ static tsamp_status build_proc(const parser *p, const spec_key *key, const item_
                                tsamp_proc *out) {
     unsigned slot = 0;
     const char *rule = "out of range";
-    tsamp_status st = key->build(&v->a, p->chain->n_vocab, out, &slot, &rule);
+    tsamp_status st = key->build(&v->a, p->chain->n_vocab, &p->chain->allocator, out, &slot, &rule);
+    if (st == TSAMP_ERR_VOCAB)
+        return fail(p, st, v->tail_off ? v->tail_off : v->off[0],
+                    "%s: token id out of range [0, %zu)", key->name, p->chain->n_vocab);
     if (st != TSAMP_ERR_INVALID_PARAM) return st;
     size_t off = slot < SPEC_MAX_SLOTS ? v->off[slot] : v->tail_off;
     size_t len = slot < SPEC_MAX_SLOTS ? v->len[slot] : 0;
@@ -382,8 +386,9 @@ static int is_blank(char ch) {
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r';
 }
 
-/* Parses every item, then appends all of them at once; list memory is freed either way. */
-static tsamp_status parse_all(const parser *p, tsamp_proc *procs, void **mem) {
+/* Parses every item, then appends all of them at once; *n_built says how many were built, so
+ * the caller can release their data either way. */
+static tsamp_status parse_all(const parser *p, tsamp_proc *procs, void **mem, size_t *n_built) {
     const char *spec = p->spec;
     size_t n = 0, i = 0;
     for (;;) {
@@ -391,23 +396,52 @@ static tsamp_status parse_all(const parser *p, tsamp_proc *procs, void **mem) {
         if (spec[i] == '\0') break;
         size_t end = i;
         while (spec[end] != '\0' && !is_blank(spec[end])) end++;
-        if (n == SPEC_MAX_ITEMS)
-            return fail(p, TSAMP_ERR_PARSE, i, "too many processors (max %d)", SPEC_MAX_ITEMS);
         tsamp_status st = parse_item(p, i, end, &procs[n], &mem[n]);
         if (st != TSAMP_OK) return st;
-        n++;
+        *n_built = ++n;
         i = end;
     }
     return tsamp_chain_append(p->chain, procs, n);
 }
 
+/* How many blank-separated items the spec has. */
+static size_t count_items(const char *spec) {
+    size_t n = 0;
+    for (size_t i = 0; spec[i];) {
+        while (is_blank(spec[i])) i++;
+        if (!spec[i]) break;
+        n++;
+        while (spec[i] && !is_blank(spec[i])) i++;
+    }
+    return n;
+}
+
 tsamp_status tsamp_chain_parse_ex(tsamp_chain *c, const char *spec, tsamp_parse_error *err) {
     if (!c || !spec) return TSAMP_ERR_NULL;
     parser p = {spec, err, c};
-    tsamp_proc procs[SPEC_MAX_ITEMS];
-    void *mem[SPEC_MAX_ITEMS] = {0};
-    tsamp_status st = parse_all(&p, procs, mem);
-    for (size_t i = 0; i < SPEC_MAX_ITEMS; i++) tsamp_dealloc(&c->allocator, mem[i]);
+    tsamp_proc stack_procs[SPEC_STACK_ITEMS];
+    void *stack_mem[SPEC_STACK_ITEMS];
+    size_t n_items = count_items(spec);
+    tsamp_proc *procs = stack_procs;
+    void **mem = stack_mem;
+    if (n_items > SPEC_STACK_ITEMS) {
+        procs = tsamp_alloc(&c->allocator, n_items * sizeof *procs);
+        mem = tsamp_alloc(&c->allocator, n_items * sizeof *mem);
+        if (!procs || !mem) {
+            tsamp_dealloc(&c->allocator, procs);
+            tsamp_dealloc(&c->allocator, mem);
+            return TSAMP_ERR_NOMEM;
+        }
+    }
+    for (size_t i = 0; i < n_items; i++) mem[i] = NULL;
+    size_t n_built = 0;
+    tsamp_status st = parse_all(&p, procs, mem, &n_built);
+    for (size_t i = 0; i < n_built; i++) tsamp_spec_release(&procs[i], &c->allocator);
+    for (size_t i = 0; i < n_items; i++) tsamp_dealloc(&c->allocator, mem[i]);
+    if (procs != stack_procs) {
+        tsamp_dealloc(&c->allocator, procs);
+        tsamp_dealloc(&c->allocator, mem);
+    }
     return st;
 }
 
@@ -462,7 +496,7 @@ tsamp_status tsamp_chain_format(const tsamp_chain *c, char *buf, size_t cap, siz
     for (int pass = 0; pass < 2; pass++) { /* measure, then write */
         for (size_t i = 0; i < n; i++) {
             if (i > 0) spec_put(&o, " ");
-            tsamp_spec_format(&procs[i], &o);
+            if (!tsamp_spec_format(&procs[i], &o)) return TSAMP_ERR_INVALID_PARAM;
         }
         if (pass == 0) {
             *len = o.len;

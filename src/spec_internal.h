@@ -37,11 +37,16 @@ typedef struct {
     const char *schema;
     const char *names;              /* the values' names for messages: "P,MIN_KEEP" */
     double defaults[SPEC_MAX_SLOTS]; /* of the optional slots, by slot */
-    /* Builds the processor for a chain of n_vocab tokens; on INVALID_PARAM, names the slot
-     * at fault (SPEC_MAX_SLOTS: the repeated tail) and the rule it broke. */
-    tsamp_status (*build)(const spec_args *a, size_t n_vocab, tsamp_proc *out, unsigned *slot,
-                          const char **rule);
+    /* Builds the processor for a chain of n_vocab tokens (list processors allocate their data
+     * with `alloc`: the parser releases it with tsamp_spec_release after appending); on
+     * INVALID_PARAM, names the slot at fault (SPEC_MAX_SLOTS: the repeated tail) and the rule
+     * it broke. */
+    tsamp_status (*build)(const spec_args *a, size_t n_vocab, const tsamp_allocator *alloc,
+                          tsamp_proc *out, unsigned *slot, const char **rule);
 } spec_key;
+
+/* Frees what a build allocated for the processor's data (after the chain copied it). */
+void tsamp_spec_release(tsamp_proc *p, const tsamp_allocator *alloc);
 
 extern const spec_key tsamp_spec_keys[];
 extern const size_t tsamp_spec_n_keys;
@@ -57,7 +62,11 @@ void spec_put_float(spec_out *o, float f); /* "%.9g" with '.' whatever the local
 void spec_put_int(spec_out *o, long long v);
 void spec_put_size(spec_out *o, size_t v);
 
-/* Writes the processor as an item (key=values). */
-void tsamp_spec_format(const tsamp_proc *p, spec_out *o);
+/* DRY's item, from its breaker layout (src/proc_dry.c). */
+void tsamp_proc_dry_format(const tsamp_proc *p, spec_out *o);
+
+/* Writes the processor as an item (key=values); returns 0 if it has no spec form (a mask
+ * callback). */
+int tsamp_spec_format(const tsamp_proc *p, spec_out *o);
 
 #endif

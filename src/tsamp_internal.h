@@ -53,8 +53,25 @@ typedef enum {
     TSAMP_PROC_TOP_P,
     TSAMP_PROC_MIN_P,
     /* (kinds: shaping) */
+    TSAMP_PROC_TYPICAL,
+    TSAMP_PROC_TOP_N_SIGMA,
+    TSAMP_PROC_XTC,
+    TSAMP_PROC_TEMP_EXT,
+    TSAMP_PROC_EPSILON,
+    TSAMP_PROC_ETA,
     /* (kinds: edits) */
+    TSAMP_PROC_PENALTIES,
+    TSAMP_PROC_DRY,
+    TSAMP_PROC_LOGIT_BIAS,
+    TSAMP_PROC_NO_REPEAT_NGRAM,
+    TSAMP_PROC_ALLOW,
+    TSAMP_PROC_DENY,
+    TSAMP_PROC_MASK_CALLBACK,
+    TSAMP_PROC_MIN_LENGTH,
     /* (kinds: stateful) */
+    TSAMP_PROC_MIROSTAT,
+    TSAMP_PROC_MIROSTAT_V2,
+    TSAMP_PROC_ADAPTIVE_P,
     TSAMP_PROC_COUNT /* keep last */
 } tsamp_proc_kind;
 
@@ -70,8 +87,27 @@ typedef struct {
         struct { float p; size_t min_keep; } top_p;
         struct { float p; size_t min_keep; float log_p; } min_p; /* log_p = tsamp_log(p) */
         /* (params: shaping) */
+        struct { float p; size_t min_keep; } typical;
+        struct { float n; } top_n_sigma;
+        /* log_t = log(threshold) in double (0 when threshold <= 0) */
+        struct { float probability, threshold; size_t min_keep; double log_t; } xtc;
+        struct { float t, delta, exponent; } temp_ext;
+        /* epsilon, eta: log_eps = log(eps) in double (0 when eps <= 0) */
+        struct { float eps; size_t min_keep; double log_eps; } epsilon, eta;
         /* (params: edits) */
+        struct { int32_t last_n; float repeat, freq, present; } penalties;
+        /* data: the breakers (src/proc_dry.c); max_exponent from base at add time */
+        struct { float multiplier, base; int32_t allowed_length, last_n, max_exponent;
+                 size_t n_breakers; } dry;
+        struct { size_t n; } logit_bias;             /* data: n tsamp_logit_bias */
+        struct { int32_t n, last_n; } no_repeat_ngram;
+        struct { size_t n; } ids;                    /* allow, deny; data: n ids, sorted */
+        struct { tsamp_mask_fn fn; void *user; size_t n_vocab; } mask_callback;
+        struct { int32_t eos; uint64_t min_length; } min_length;
         /* (params: stateful) */
+        struct { float tau, eta; int32_t m; } mirostat; /* v1 and v2 (m = 0 for v2) */
+        /* decay as given (clamped at use); n_vocab of the chain (the state zeroes that many) */
+        struct { float target, decay; size_t n_vocab; } adaptive_p;
     } u;
     const void *data;
     size_t data_size;

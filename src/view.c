@@ -1,6 +1,7 @@
 /* Narrowing a view: compaction by a (value, index) cutoff and exact top-k selection. */
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 #include "fmath_internal.h"
 #include "view_internal.h"
@@ -165,7 +166,9 @@ static float scaled(float x, float s) {
 
 float *tsamp_view_materialize(tsamp_chain *c, tsamp_view *v) {
     float *vals = v->ids ? c->vals : c->edit;
-    if (v->x != vals || v->s != 1.0f) {
+    if (v->s == 1.0f) { /* the usual case (edits come before temperature): a plain copy */
+        if (v->x != vals) memcpy(vals, v->x, v->n * sizeof *vals);
+    } else {
         for (size_t i = 0; i < v->n; i++) vals[i] = scaled(v->x[i], v->s);
         v->m = scaled(v->m, v->s);
     }

@@ -34,7 +34,17 @@ void check_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
     X(chain_exact)                                                                            \
     X(stats)                                                                                  \
     X(spec)                                                                                   \
+    X(logprobs)                                                                               \
+    X(scoring)                                                                                \
+    X(speculative)                                                                            \
     X(llama2)                                                                                 \
+    X(golden)                                                                                 \
+    X(proc_stateful)                                                                          \
+    X(proc_edits)                                                                             \
+    X(cli)                                                                                    \
+    X(batch)                                                                                  \
+    X(state)                                                                                  \
+    X(proc_shaping)                                                                           \
     /* (suites: processors) */
 
 /* Weak, so a suite can be built alone (gcc tests/main.c tests/test_x.c ...); main reports a

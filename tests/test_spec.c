@@ -409,24 +409,24 @@ static void test_spec_null_arguments(void) {
 }
 
 static void test_spec_item_limit(void) {
-    /* At most 64 items per call (processors are built in a fixed local array). */
-    char spec[(MAX_ITEMS + 1) * 8 + 1];
-    for (int i = 0; i <= MAX_ITEMS; i++) memcpy(spec + 8 * i, "top_k=1 ", 8);
-    spec[8 * MAX_ITEMS] = '\0';
+    /* No limit on items: past 64 they are built in allocated memory; all or nothing still. */
+    enum { N = 3 * MAX_ITEMS + 1 };
+    char spec[N * 8 + 16];
+    for (int i = 0; i < N; i++) memcpy(spec + 8 * i, "top_k=1 ", 8);
+    spec[8 * N] = '\0';
     tsamp_chain *c = new_chain();
     if (!c) return;
     CHECK(tsamp_chain_parse(c, spec) == TSAMP_OK);
-    CHECK(tsamp_chain_n_processors(c) == MAX_ITEMS);
-    CHECK(tsamp_chain_parse(c, spec) == TSAMP_OK); /* the limit is per call */
-    CHECK(tsamp_chain_n_processors(c) == 2 * MAX_ITEMS);
-
-    spec[8 * MAX_ITEMS] = 't';
-    spec[8 * MAX_ITEMS + 7] = '\0'; /* 65 items */
+    CHECK(tsamp_chain_n_processors(c) == N);
+    char text[N * 8 + 16];
+    size_t len;
+    CHECK(tsamp_chain_format(c, text, sizeof text, &len) == TSAMP_OK);
+    CHECK(strcmp(text, "") != 0 && strncmp(text, spec, len) == 0);
+    memcpy(spec + 8 * N, "top_k=x", 8); /* a bad last item: nothing is added */
     tsamp_parse_error err;
     CHECK(tsamp_chain_parse_ex(c, spec, &err) == TSAMP_ERR_PARSE);
-    CHECK(err.offset == 8 * MAX_ITEMS);
-    CHECKF(strstr(err.message, "too many processors (max 64)") != NULL, "\"%s\"", err.message);
-    CHECK(tsamp_chain_n_processors(c) == 2 * MAX_ITEMS);
+    CHECK(err.offset == 8 * N + 6);
+    CHECK(tsamp_chain_n_processors(c) == N);
     tsamp_chain_free(c);
 }
 
@@ -713,6 +713,107 @@ static void test_spec_locale_independence(void) {
         check_note("no locale with a multibyte decimal point (ps_AF.UTF-8): skipped");
 }
 
+static tsamp_chain *chain_of(size_t n) {
+    tsamp_chain *c = NULL;
+    CHECK(tsamp_chain_create(&c, n, NULL) == TSAMP_OK);
+    return c;
+}
+
+static void mask_nothing(void *user, const int32_t *ids, size_t n, uint8_t *keep) {
+    (void)user, (void)ids, (void)n, (void)keep;
+}
+
+/*
+ * Every processor of issue 5 has a key: each spec below parses, formats to the expected text,
+ * and that text parses back to a chain that formats identically and samples identically.
+ */
+static void test_spec_processor_keys(void) {
+    static const struct {
+        const char *spec, *formatted;
+    } cases[] = {
+        {"typical=0.9", "typical=0.899999976,1"},
+        {"top_n_sigma=1", "top_n_sigma=1"},
+        {"xtc=0.5,0.1", "xtc=0.5,0.100000001,1"},
+        {"temp_ext=0.8,0.5", "temp_ext=0.800000012,0.5,1"},
+        {"epsilon=3e-4,2", "epsilon=0.000300000014,2"},
+        {"eta=3e-4", "eta=0.000300000014,1"},
+        {"penalties=64,1.1", "penalties=64,1.10000002,0,0"},
+        {"penalties=64,1.1,0.5,0.25", "penalties=64,1.10000002,0.5,0.25"},
+        {"dry=0.8,1.75,2,256", "dry=0.800000012,1.75,2,256"},
+        {"dry=0.8,1.75,2,256,13,198:199", "dry=0.800000012,1.75,2,256,13,198:199"},
+        {"logit_bias=3:-inf,5:2.5", "logit_bias=3:-inf,5:2.5"},
+        {"no_repeat_ngram=3,100", "no_repeat_ngram=3,100"},
+        {"allow=1,2,3", "allow=1,2,3"},
+        {"deny=4", "deny=4"},
+        {"min_length=2,5", "min_length=2,5"},
+        {"mirostat=5,0.1", "mirostat=5,0.100000001,100"},
+        {"mirostat_v2=5,0.1", "mirostat_v2=5,0.100000001"},
+        {"adaptive_p=0.5,0.9", "adaptive_p=0.5,0.899999976"},
+    };
+    float x[1000];
+    for (int i = 0; i < 1000; i++) x[i] = (float)((i * 7919) % 1000) / 97.0f;
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        tsamp_chain *a = chain_of(1000), *b = chain_of(1000);
+        if (!a || !b) break;
+        tsamp_parse_error err;
+        tsamp_status st = tsamp_chain_parse_ex(a, cases[k].spec, &err);
+        CHECKF(st == TSAMP_OK, "\"%s\": %s (%s)", cases[k].spec, tsamp_status_str(st), err.message);
+        char s1[256] = "", s2[256] = "";
+        size_t len;
+        CHECK(tsamp_chain_format(a, s1, sizeof s1, &len) == TSAMP_OK);
+        CHECKF(strcmp(s1, cases[k].formatted) == 0, "\"%s\" formats as \"%s\"", cases[k].spec, s1);
+        CHECK(tsamp_chain_parse(b, s1) == TSAMP_OK);
+        CHECK(tsamp_chain_format(b, s2, sizeof s2, &len) == TSAMP_OK && strcmp(s1, s2) == 0);
+        for (uint64_t pos = 0; pos < 16; pos++) {
+            int32_t ta = -1, tb = -2;
+            CHECK(tsamp_chain_set_position(a, pos) == TSAMP_OK);
+            CHECK(tsamp_chain_set_position(b, pos) == TSAMP_OK);
+            tsamp_status sa = tsamp_chain_sample(a, x, &ta), sb = tsamp_chain_sample(b, x, &tb);
+            CHECKF(sa == sb && ta == tb, "\"%s\": %d vs %d", s1, (int)ta, (int)tb);
+            if (sa == TSAMP_OK) CHECK(tsamp_chain_accept(a, ta) == TSAMP_OK && tsamp_chain_accept(b, tb) == TSAMP_OK);
+        }
+        tsamp_chain_free(a);
+        tsamp_chain_free(b);
+    }
+    /* Errors of the list syntax name the key and the offset. */
+    static const struct {
+        const char *spec;
+        tsamp_status status;
+        size_t offset;
+        const char *needle;
+    } bad[] = {
+        {"logit_bias=3", TSAMP_ERR_PARSE, 11, "logit_bias: expected ID:VALUE"},
+        {"logit_bias=3:x", TSAMP_ERR_PARSE, 11, "logit_bias: expected ID:VALUE"},
+        {"logit_bias=5000:1", TSAMP_ERR_VOCAB, 11, "logit_bias: token id out of range"},
+        {"dry=0.8,1.75,2,256,13:x", TSAMP_ERR_PARSE, 19, "dry: expected token ids"},
+        {"allow=1,x", TSAMP_ERR_PARSE, 8, "allow: expected an integer"},
+        {"penalties=64", TSAMP_ERR_PARSE, 12, "penalties: expected at least 2 values"},
+        {"penalties=64,-1", TSAMP_ERR_INVALID_PARAM, 10, "penalties: LAST_N must be >= 0"},
+        {"min_length=-1,5", TSAMP_ERR_VOCAB, 11, "min_length: token id out of range"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        tsamp_chain *c = chain_of(1000);
+        if (!c) break;
+        tsamp_parse_error err;
+        memset(&err, 0, sizeof err);
+        tsamp_status st = tsamp_chain_parse_ex(c, bad[k].spec, &err);
+        CHECKF(st == bad[k].status && err.offset == bad[k].offset && strstr(err.message, bad[k].needle),
+               "\"%s\": %s at %zu: \"%s\"", bad[k].spec, tsamp_status_str(st), err.offset,
+               err.message);
+        CHECK(tsamp_chain_n_processors(c) == 0);
+        tsamp_chain_free(c);
+    }
+    /* A mask callback has no text form: format says so instead of writing a wrong spec. */
+    tsamp_chain *c = chain_of(1000);
+    if (c) {
+        char buf[64];
+        size_t len = 0;
+        CHECK(tsamp_chain_add_mask_callback(c, mask_nothing, NULL) == TSAMP_OK);
+        CHECK(tsamp_chain_format(c, buf, sizeof buf, &len) == TSAMP_ERR_INVALID_PARAM);
+        tsamp_chain_free(c);
+    }
+}
+
 void suite_spec(void) {
     RUN(test_spec_each_key);
     RUN(test_spec_number_forms);
@@ -726,4 +827,5 @@ void suite_spec(void) {
     RUN(test_spec_round_trip_hand);
     RUN(test_spec_round_trip_random);
     RUN(test_spec_locale_independence);
+    RUN(test_spec_processor_keys);
 }

@@ -4,7 +4,7 @@
  * pass summing exp(x - max)) and a naive textbook sampler (expf softmax, qsort, cumulative
  * walk). Medians of per-token times; every ratio comes from one run.
  *
- *   tsamp-bench [--vocab 32000,128256,...] [--shape normal3,peaked] [--chains a,b,c,d,e,g]
+ *   tsamp-bench [--vocab 32000,128256,...] [--shape normal3,peaked] [--chains a,b,c,...]
  *               [--isa auto|scalar|avx2|avx512|neon] [--seconds S] [--json FILE]
  */
 #define _POSIX_C_SOURCE 200809L
@@ -30,6 +30,12 @@ static const chain_def CHAINS[] = {
     {"d", "top_p=0.9", "top_p 0.9 + dist", 2},
     {"e", "min_p=0.05", "min_p 0.05 + dist", 0},
     {"g", "top_k=40 temp=0.8", "top_k 40 + temp 0.8", 0},
+    {"typ", "typical=0.9", "typical 0.9 + dist", 0},
+    {"tns", "top_n_sigma=1", "top_n_sigma 1.0 + dist", 0},
+    {"dyn", "temp_ext=0.8,0.5,1", "temp_ext (0.8, 0.5, 1) + dist", 0},
+    {"mir", "temp=0.8 mirostat_v2=5,0.1", "temp 0.8 + mirostat v2 (5, 0.1)", 0},
+    {"xtc", "xtc=1,0.1", "xtc (1.0, 0.1) + dist", 0},
+    {"pen", "penalties=64,1.1 top_k=40 top_p=0.95 min_p=0.05 temp=0.8", "penalties (64, 1.1) + c", 0},
 };
 enum { N_CHAINS = sizeof CHAINS / sizeof CHAINS[0] };
 
@@ -159,7 +165,7 @@ static int list_has(const char *list, const char *item) {
 
 static int usage(void) {
     fprintf(stderr, "usage: tsamp-bench [--vocab N,N,...] [--shape normal3,peaked] "
-                    "[--chains a,b,c,d,e,g] [--isa auto|scalar|avx2|avx512|neon] "
+                    "[--chains a,b,c,d,e,g,typ,tns,dyn,mir,xtc,pen] [--isa auto|scalar|avx2|avx512|neon] "
                     "[--seconds S] [--json FILE]\n");
     return 2;
 }
@@ -184,7 +190,7 @@ static const char *cpu_name(void) {
 
 int main(int argc, char **argv) {
     const char *vocabs = "32000,128256,256000,1048576", *shapes = "normal3,peaked";
-    const char *chains = "a,b,c,d,e,g", *json_path = NULL, *isa_name = "auto";
+    const char *chains = "a,b,c,d,e,g,typ,tns,dyn,mir,xtc,pen", *json_path = NULL, *isa_name = "auto";
     double seconds = 0.3;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -1,0 +1,7 @@
+/* Fuzz target: the temperature processor alone, against its definition (proc_target.h). */
+#include "invariants.h"
+#include "proc_target.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    return fuzz_processor_target("temperature", data, size);
+}

@@ -1,0 +1,150 @@
+# Fuzzing (fuzz/, DESIGN.md §8). Included by the Makefile.
+#
+#   make test                          also replays every fuzz/corpus/<target>/ (replay-<target>)
+#   make fuzz                          libFuzzer + ASan + UBSan binaries (clang)
+#   make fuzz-run T=<target> SECONDS=N fuzz one target; new inputs go to build/fuzz-work/<target>/
+#   make fuzz-ci FUZZ_SECONDS=45       every target for that long; fails on any finding
+#   make fuzz-coverage                 line coverage of src/ reached by replaying COV_CORPUS
+#   make valgrind                      the unit tests and the replays under valgrind memcheck
+#
+# A target is a file fuzz/fuzz_<target>.c; everything else in fuzz/*.c is shared by all.
+
+FUZZ_TARGETS := $(sort $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c)))
+FUZZ_SHARED_SRC := $(filter-out fuzz/fuzz_%.c fuzz/replay.c,$(wildcard fuzz/*.c))
+FUZZ_HDR := $(wildcard fuzz/*.h)
+
+# ---- replay programs (part of `make test`, any compiler) ----------------------------------
+
+FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(B)/fuzz/replay-%)
+FUZZ_SHARED_OBJ := $(FUZZ_SHARED_SRC:fuzz/%.c=$(B)/fuzz/obj/%.o)
+TEST_PROGS += $(FUZZ_REPLAY)
+
+# -Isrc: the kernels and spec targets compare internal state (kernel tables, processor list).
+$(FUZZ_SHARED_OBJ): $(B)/fuzz/obj/%.o: fuzz/%.c $(FUZZ_HDR) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(APP_CFLAGS) -Isrc -c $< -o $@
+
+$(B)/fuzz/replay-%: fuzz/fuzz_%.c fuzz/replay.c $(FUZZ_SHARED_OBJ) $(FUZZ_HDR) $(HEADERS) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(APP_CFLAGS) -Isrc -DFUZZ_TARGET_NAME='"$*"' $< fuzz/replay.c $(FUZZ_SHARED_OBJ) \
+	    -o $@ $(STATIC) $(LDLIBS_ALL)
+
+# ---- libFuzzer binaries ---------------------------------------------------------------------
+
+FUZZ_CC := clang
+FUZZ_B := build/$(FUZZ_CC)-san-fuzz
+FUZZ_LIB := $(FUZZ_B)/libtsamp.a
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SANFLAGS_FUZZ_HARNESS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+                         -fno-omit-frame-pointer
+# FUZZ_DEFS=-DFUZZ_KNOWN_ISSUES: accept the reported, unfixed issues (fuzz/known_issues.h).
+FUZZ_DEFS ?=
+FUZZ_CFLAGS := -std=c11 $(OPT) -g -ffp-contract=off -fno-fast-math $(WARN) \
+               -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc $(FUZZ_SAN) $(FUZZ_DEFS)
+# Binaries built with FUZZ_DEFS go to their own directory, so the two kinds never mix.
+FUZZ_BIN_DIR := $(FUZZ_B)/fuzz$(if $(strip $(FUZZ_DEFS)),-known)
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BIN_DIR)/fuzz-%)
+FUZZ_WORK := build/fuzz-work
+
+.PHONY: fuzz fuzz-run fuzz-ci fuzz-deps fuzz-coverage valgrind
+
+fuzz-deps:
+	@sh tools/ensure-deps.sh clang libclang-rt-14-dev $(DEPS_LIB)
+
+# The library with ASan + UBSan and coverage instrumentation, in build/clang-san-fuzz/, built
+# by a recursive make (which rebuilds only what changed). Guarded: inside that recursive make
+# this path is $(STATIC) itself.
+ifneq ($(B),$(FUZZ_B))
+$(FUZZ_LIB): $(LIB_SRC) $(HEADERS) | fuzz-deps
+	+$(MAKE) --no-print-directory lib CC=$(FUZZ_CC) SAN=1 BUILD_TAG=fuzz \
+	    EXTRA_CFLAGS=-fsanitize=fuzzer-no-link
+endif
+
+fuzz: $(FUZZ_BINS)
+
+# The shared harness code (reference, checks) gets ASan + UBSan but no coverage feedback: its
+# loops would otherwise dominate the time and steer the fuzzer; the library and each target's
+# input decoding are what coverage should follow.
+FUZZ_HARNESS_OBJ := $(FUZZ_SHARED_SRC:fuzz/%.c=$(FUZZ_BIN_DIR)/harness/%.o)
+$(FUZZ_HARNESS_OBJ): $(FUZZ_BIN_DIR)/harness/%.o: fuzz/%.c $(FUZZ_HDR) $(HEADERS) | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(filter-out $(FUZZ_SAN),$(FUZZ_CFLAGS)) $(SANFLAGS_FUZZ_HARNESS) -c $< -o $@
+
+$(FUZZ_BIN_DIR)/fuzz-%: fuzz/fuzz_%.c $(FUZZ_HARNESS_OBJ) $(FUZZ_HDR) $(HEADERS) $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_HARNESS_OBJ) -o $@ $(FUZZ_LIB) $(LDLIBS_ALL)
+
+# libFuzzer reads both corpus directories and writes new inputs only to the first, the scratch
+# one under build/, so the committed corpus stays as it is. Findings (crash-*, timeout-*,
+# leak-*) land in build/fuzz-work/<target>/artifacts/. The shell snippet reads $$t (target)
+# and $$secs (seconds).
+T ?= chain
+SECONDS ?= 60
+FUZZ_SECONDS ?= 45
+FUZZ_FLAGS ?= -timeout=30 -rss_limit_mb=2048 -print_final_stats=1
+FUZZ_RUN_SH = mkdir -p $(FUZZ_WORK)/$$t/corpus $(FUZZ_WORK)/$$t/artifacts && \
+    $(FUZZ_BIN_DIR)/fuzz-$$t -max_total_time=$$secs $(FUZZ_FLAGS) \
+    $$(test -f fuzz/$$t.dict && echo -dict=fuzz/$$t.dict) \
+    -artifact_prefix=$(FUZZ_WORK)/$$t/artifacts/ $(FUZZ_WORK)/$$t/corpus fuzz/corpus/$$t
+
+fuzz-run: $(FUZZ_BIN_DIR)/fuzz-$(T)
+	t=$(T); secs=$(SECONDS); $(FUZZ_RUN_SH)
+
+# Every target in turn; the first finding (failed invariant, crash, leak, timeout) fails it.
+fuzz-ci: $(FUZZ_BINS)
+	@mkdir -p $(FUZZ_WORK); set -e; secs=$(FUZZ_SECONDS); for t in $(FUZZ_TARGETS); do \
+	    echo "== fuzz $$t ($$secs s)"; \
+	    if ! ( $(FUZZ_RUN_SH) ) > $(FUZZ_WORK)/$$t.log 2>&1; then \
+	        tail -n 60 $(FUZZ_WORK)/$$t.log; \
+	        echo "fuzz-ci: $$t failed (log: $(FUZZ_WORK)/$$t.log)"; exit 1; \
+	    fi; \
+	    grep -h '^stat::number_of_executed_units' $(FUZZ_WORK)/$$t.log || true; \
+	done; echo "fuzz-ci: no findings"
+
+# ---- valgrind -------------------------------------------------------------------------------
+
+VALGRIND := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite -q
+
+valgrind: $(TEST_BIN) $(FUZZ_REPLAY)
+	@test -z "$(SAN)" || { echo "make valgrind: build without SAN=1" >&2; exit 1; }
+	@sh tools/ensure-deps.sh valgrind
+	@set -e; for p in $(TEST_BIN) $(FUZZ_REPLAY); do \
+	    echo "== valgrind $$p"; $(VALGRIND) $$p; done; echo "valgrind: no errors"
+
+# ---- coverage -------------------------------------------------------------------------------
+
+# Replays fuzz/corpus/<target>/ and COV_CORPUS/<target>/ (or COV_CORPUS/<target>/corpus/ when
+# that exists) for every target with a clang source-coverage build, and prints llvm-cov's
+# report for the library sources. COV_CORPUS=build/fuzz-work: what the fuzzing runs found.
+COV_B := build/clang-cov
+COV_LIB := $(COV_B)/libtsamp.a
+COV_FLAGS := -fprofile-instr-generate -fcoverage-mapping
+COV_CORPUS ?=
+LLVM_SUFFIX ?= -14
+
+ifneq ($(B),$(COV_B))
+$(COV_LIB): $(LIB_SRC) $(HEADERS) | fuzz-deps
+	+$(MAKE) --no-print-directory $(COV_LIB) CC=clang BUILD_TAG=cov EXTRA_CFLAGS="$(COV_FLAGS)"
+endif
+
+# Known issues are accepted here (fuzz/known_issues.h): a replay that stops at one would write
+# no profile, and this measures coverage, not verdicts (make test gives those).
+$(COV_B)/fuzz/replay-%: fuzz/fuzz_%.c fuzz/replay.c $(FUZZ_SHARED_SRC) $(FUZZ_HDR) $(HEADERS) \
+                        $(COV_LIB)
+	@mkdir -p $(dir $@)
+	clang $(CFLAGS_BASE) $(COV_FLAGS) -Isrc -DFUZZ_KNOWN_ISSUES -DFUZZ_TARGET_NAME='"$*"' $< \
+	    fuzz/replay.c $(FUZZ_SHARED_SRC) -o $@ $(COV_LIB) $(LDLIBS_ALL)
+
+fuzz-coverage: $(FUZZ_TARGETS:%=$(COV_B)/fuzz/replay-%)
+	@rm -rf $(COV_B)/profiles && mkdir -p $(COV_B)/profiles
+	@for t in $(FUZZ_TARGETS); do \
+	    d=; if [ -n "$(COV_CORPUS)" ]; then d=$(COV_CORPUS)/$$t; \
+	        if [ -d $$d/corpus ]; then d=$$d/corpus; fi; fi; \
+	    LLVM_PROFILE_FILE=$(COV_B)/profiles/$$t.profraw $(COV_B)/fuzz/replay-$$t \
+	        fuzz/corpus/$$t $$d || echo "fuzz-coverage: replay-$$t failed; no profile"; \
+	done
+	llvm-profdata$(LLVM_SUFFIX) merge -sparse $(COV_B)/profiles/*.profraw -o $(COV_B)/fuzz.profdata
+	llvm-cov$(LLVM_SUFFIX) report -instr-profile=$(COV_B)/fuzz.profdata \
+	    $(firstword $(FUZZ_TARGETS:%=$(COV_B)/fuzz/replay-%)) \
+	    $(addprefix -object=,$(wordlist 2,100,$(FUZZ_TARGETS:%=$(COV_B)/fuzz/replay-%))) \
+	    $(LIB_SRC)
