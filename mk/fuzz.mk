@@ -12,6 +12,9 @@
 FUZZ_TARGETS := $(sort $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c)))
 FUZZ_SHARED_SRC := $(filter-out fuzz/fuzz_%.c fuzz/replay.c,$(wildcard fuzz/*.c))
 FUZZ_HDR := $(wildcard fuzz/*.h)
+# Tool code a target needs besides the library (compiled into that target only).
+FUZZ_EXTRA_logit_file := tools/common/logit_data.c tools/common/logit_npy.c \
+                         tools/common/npy_header.c tools/common/logit_text.c
 
 # ---- replay programs (part of `make test`, any compiler) ----------------------------------
 
@@ -26,8 +29,8 @@ $(FUZZ_SHARED_OBJ): $(B)/fuzz/obj/%.o: fuzz/%.c $(FUZZ_HDR) $(HEADERS)
 
 $(B)/fuzz/replay-%: fuzz/fuzz_%.c fuzz/replay.c $(FUZZ_SHARED_OBJ) $(FUZZ_HDR) $(HEADERS) $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(APP_CFLAGS) -Isrc -DFUZZ_TARGET_NAME='"$*"' $< fuzz/replay.c $(FUZZ_SHARED_OBJ) \
-	    -o $@ $(STATIC) $(LDLIBS_ALL)
+	$(CC) $(APP_CFLAGS) -Isrc -Itools/common -DFUZZ_TARGET_NAME='"$*"' $< fuzz/replay.c \
+	    $(FUZZ_SHARED_OBJ) $(FUZZ_EXTRA_$*) -o $@ $(STATIC) $(LDLIBS_ALL)
 
 # ---- libFuzzer binaries ---------------------------------------------------------------------
 
@@ -72,7 +75,8 @@ $(FUZZ_HARNESS_OBJ): $(FUZZ_BIN_DIR)/harness/%.o: fuzz/%.c $(FUZZ_HDR) $(HEADERS
 
 $(FUZZ_BIN_DIR)/fuzz-%: fuzz/fuzz_%.c $(FUZZ_HARNESS_OBJ) $(FUZZ_HDR) $(HEADERS) $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_HARNESS_OBJ) -o $@ $(FUZZ_LIB) $(LDLIBS_ALL)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itools/common $< $(FUZZ_HARNESS_OBJ) $(FUZZ_EXTRA_$*) -o $@ \
+	    $(FUZZ_LIB) $(LDLIBS_ALL)
 
 # libFuzzer reads both corpus directories and writes new inputs only to the first, the scratch
 # one under build/, so the committed corpus stays as it is. Findings (crash-*, timeout-*,
@@ -132,8 +136,9 @@ endif
 $(COV_B)/fuzz/replay-%: fuzz/fuzz_%.c fuzz/replay.c $(FUZZ_SHARED_SRC) $(FUZZ_HDR) $(HEADERS) \
                         $(COV_LIB)
 	@mkdir -p $(dir $@)
-	clang $(CFLAGS_BASE) $(COV_FLAGS) -Isrc -DFUZZ_KNOWN_ISSUES -DFUZZ_TARGET_NAME='"$*"' $< \
-	    fuzz/replay.c $(FUZZ_SHARED_SRC) -o $@ $(COV_LIB) $(LDLIBS_ALL)
+	clang $(CFLAGS_BASE) $(COV_FLAGS) -Isrc -Itools/common -DFUZZ_KNOWN_ISSUES \
+	    -DFUZZ_TARGET_NAME='"$*"' $< fuzz/replay.c $(FUZZ_SHARED_SRC) $(FUZZ_EXTRA_$*) -o $@ \
+	    $(COV_LIB) $(LDLIBS_ALL)
 
 fuzz-coverage: $(FUZZ_TARGETS:%=$(COV_B)/fuzz/replay-%)
 	@rm -rf $(COV_B)/profiles && mkdir -p $(COV_B)/profiles

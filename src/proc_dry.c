@@ -348,6 +348,7 @@ void tsamp_proc_dry_format(const tsamp_proc *p, spec_out *o) {
     spec_put_int(o, p->u.dry.allowed_length);
     spec_put(o, ",");
     spec_put_int(o, p->u.dry.last_n);
+    if (p->u.dry.n_breakers == 0) return; /* no data at all then */
     const breaker *b = breakers_of(p);
     const int32_t *pool = pool_of(p);
     for (size_t j = 0; j < p->u.dry.n_breakers; j++) {
