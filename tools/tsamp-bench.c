@@ -5,7 +5,10 @@
  * walk). Medians of per-token times; every ratio comes from one run.
  *
  *   tsamp-bench [--vocab 32000,128256,...] [--shape normal3,peaked] [--chains a,b,c,...]
- *               [--isa auto|scalar|avx2|avx512|neon] [--seconds S] [--json FILE]
+ *               [--isa auto|scalar|avx2|avx512|neon] [--seconds S] [--json FILE] [--batch 0|1]
+ *
+ * --batch 1 (default) also times tsamp_sample_batch for B = 1, 8, 64 rows with 1 and 2
+ * threads at V = 128256 (tools/common/bench_batch.c).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_batch.h"
 #include "logit_shapes.h"
 #include "tsamp.h"
 #include "tsamp_internal.h" /* the kernels, for the floors */
@@ -166,7 +170,7 @@ static int list_has(const char *list, const char *item) {
 static int usage(void) {
     fprintf(stderr, "usage: tsamp-bench [--vocab N,N,...] [--shape normal3,peaked] "
                     "[--chains a,b,c,d,e,g,typ,tns,dyn,mir,xtc,pen] [--isa auto|scalar|avx2|avx512|neon] "
-                    "[--seconds S] [--json FILE]\n");
+                    "[--seconds S] [--json FILE] [--batch 0|1]\n");
     return 2;
 }
 
@@ -191,6 +195,7 @@ static const char *cpu_name(void) {
 int main(int argc, char **argv) {
     const char *vocabs = "32000,128256,256000,1048576", *shapes = "normal3,peaked";
     const char *chains = "a,b,c,d,e,g,typ,tns,dyn,mir,xtc,pen", *json_path = NULL, *isa_name = "auto";
+    int batch = 1;
     double seconds = 0.3;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -201,6 +206,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--isa")) isa_name = v;
         else if (!strcmp(a, "--seconds")) seconds = atof(v);
         else if (!strcmp(a, "--json")) json_path = v;
+        else if (!strcmp(a, "--batch")) batch = atoi(v);
         else return usage();
         i++;
     }
@@ -284,6 +290,21 @@ int main(int argc, char **argv) {
             }
         }
         free(x), free(ne);
+    }
+    if (batch) { /* tsamp_sample_batch throughput at V = 128256, chain c, 1 and 2 threads */
+        static const size_t batches[] = {1, 8, 64}, threads[] = {1, 2};
+        bench_batch_cell cells[6];
+        bench_batch_config cfg = {128256, "normal3", CHAINS[2].spec, isa, seconds};
+        printf("\ntsamp_sample_batch, V = 128256 normal3, chain c, accept on:\n");
+        if (bench_batch_run(&cfg, batches, 3, threads, 2, cells, stdout) != 0) return 1;
+        if (json) {
+            fprintf(json, "\n], \"batch\": [");
+            for (int i = 0; i < 6; i++)
+                fprintf(json, "%s\n  {\"batch\": %zu, \"threads\": %zu, \"us_per_call\": %.4f, "
+                              "\"rows_per_s\": %.1f}",
+                        i ? "," : "", cells[i].batch, cells[i].threads, cells[i].us_per_call,
+                        cells[i].rows_per_s);
+        }
     }
     if (json) {
         fprintf(json, "\n]}\n");
