@@ -310,7 +310,8 @@ static void op_create(api *a) {
         break;
     case 3:
         p.isa = (tsamp_isa)(what / 8 % 5);
-        st = tsamp_chain_create(&d, 4, &p);
+        /* TSAMP_ISA_AUTO with NULL params: the default malloc/free */
+        st = tsamp_chain_create(&d, 4, p.isa == TSAMP_ISA_AUTO ? NULL : &p);
         FUZZ_CHECK_STATUS(st, tsamp_isa_available(p.isa) ? TSAMP_OK : TSAMP_ERR_ISA, "create(isa)");
         if (st == TSAMP_OK) tsamp_chain_free(d);
         d = (tsamp_chain *)&d;

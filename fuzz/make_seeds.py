@@ -251,6 +251,7 @@ def seeds():
     ops.u8(10).u8(3).u8(10).u8(0).u8(11).u8(12).u8(5).u8(12).u8(60).u8(13).temp("raw", NAN).u8(0)
     for what in range(6):
         ops.u8(14).u8(what + 8 * what).u8(200).word(3).word(2**33)
+    ops.u8(14).u8(3).u8(0).word(0).word(0)  # create with NULL params: malloc/free
     a["sequence"] = ops.build()
     a["one-token"] = Tail().u16(0).word(0).u8(8).u8(0).u8(0).u8(5).u8(0).u8(0).u8(9).u8(4).u8(0).u8(1).build()
     a["empty"] = b""

@@ -941,7 +941,9 @@ TSAMP_API tsamp_batch_params tsamp_batch_default_params(void);
  * Threads: with n_threads > 1, min(n_threads, n_rows, TSAMP_BATCH_MAX_THREADS) - 1 threads
  * are created with pthread_create for the call and joined before it returns; they and the
  * caller take rows one at a time. The library allocates nothing (pthread_create takes each
- * thread's stack from the C library). A thread that cannot be created is done without: the
+ * thread's stack from the C library). Creating and joining a thread costs tens of
+ * microseconds per call: threads pay off when each row takes longer than that (large
+ * vocabularies, dense chains). A thread that cannot be created is done without: the
  * rows still all run, on fewer threads. Mask callbacks (tsamp_chain_add_mask_callback) run on
  * the thread that takes their row. Finding repeated chains costs n_rows^2 / 2 pointer
  * comparisons.
@@ -985,13 +987,15 @@ TSAMP_API tsamp_status tsamp_sample_batch(tsamp_chain *const *chains, const floa
  *                state as the processor keeps it in memory
  *   L-8      8   XXH3-64 (seed 0) of bytes 0 .. L-8
  * The fingerprint is XXH3-64 over n_vocab, P, each processor's kind, state size, history
- * need, whether it edits logits and the size of its data, then the chain's tsamp_chain_format
- * text (which holds the parameters bit for bit).
+ * need, whether it edits logits and the size of its data, then each processor's item of the
+ * tsamp_chain_format text (its parameters, bit for bit; a mask callback has none, so its
+ * function and user pointer are not compared).
  * @param buf  cap bytes; may be NULL when cap is 0 (to learn the size).
  * @param len  receives the size of the state, on TSAMP_OK and on TSAMP_ERR_BUFFER_TOO_SMALL.
  * @return TSAMP_OK, TSAMP_ERR_NULL (c or len, or buf with cap > 0), TSAMP_ERR_BUFFER_TOO_SMALL,
- *         TSAMP_ERR_NOMEM (the chain's spec text is over 512 bytes and the temporary copy it
- *         takes from the chain's allocator failed). The chain is not changed.
+ *         TSAMP_ERR_NOMEM (a processor's spec item is over 512 bytes, e.g. a long allow-list,
+ *         and the temporary copy it takes from the chain's allocator failed). The chain is
+ *         not changed.
  */
 TSAMP_API tsamp_status tsamp_chain_save_state(const tsamp_chain *c, void *buf, size_t cap,
                                               size_t *len);
@@ -1012,7 +1016,8 @@ TSAMP_API tsamp_status tsamp_chain_save_state(const tsamp_chain *c, void *buf, s
  *         TSAMP_ERR_NOMEM (as for save).
  *         On an error the chain is unchanged.
  * The checksum detects corruption, not tampering: a crafted buffer with a correct checksum
- * sets the processors' state bytes to whatever it holds.
+ * sets the processors' state bytes to whatever it holds (sampling stays safe, as the tests
+ * check with random state bytes, but what it draws is then meaningless).
  */
 TSAMP_API tsamp_status tsamp_chain_load_state(tsamp_chain *c, const void *buf, size_t len);
 

@@ -4,7 +4,8 @@
 #   make test-aarch64   installs the cross compiler and qemu-user if missing (Debian packages),
 #                       builds the library and tsamp-tests into build/aarch64/, runs them under
 #                       qemu-aarch64 through tests/run.sh: ends with "N passed, M failed, ..."
-#   AARCH64_TESTS=name  only the tests whose name contains `name` (default: all)
+#   AARCH64_TESTS="a b" only the tests whose names contain a, then those with b (default: all;
+#                       a test matching two filters runs twice)
 #
 # xxHash: -DXXH_INLINE_ALL compiles the host's xxhash.h (architecture-independent, from
 # libxxhash-dev) into each file that uses it, so no arm64 libxxhash is needed. Only this build
@@ -51,11 +52,12 @@ $(AARCH64_TEST_BIN): $(TEST_SRC) $(wildcard tests/*.h) $(TOOL_LIB_SRC) $(TOOL_LI
 	$(AARCH64_CC) $(AARCH64_CFLAGS) -Wno-float-equal -Isrc -Itools/common $(TEST_SRC) \
 	    $(TOOL_LIB_SRC) -o $@ $(AARCH64_STATIC) -lm -lpthread
 
-# tests/run.sh runs programs by path: this one runs the aarch64 tests under qemu (with the
-# filter AARCH64_TESTS from the environment).
+# tests/run.sh runs programs by path: this script runs the aarch64 tests under qemu, once per
+# filter of AARCH64_TESTS (from the environment), or once in all.
 $(AARCH64_TEST_RUN): $(AARCH64_TEST_BIN)
-	printf '#!/bin/sh\nexec %s "$$(dirname "$$0")/tsamp-tests" $${AARCH64_TESTS:+"$$AARCH64_TESTS"}\n' \
-	    "$(AARCH64_QEMU)" > $@
+	printf '%s\n' '#!/bin/sh' 'bin="$$(dirname "$$0")/tsamp-tests"' \
+	    '[ -n "$$AARCH64_TESTS" ] || exec $(AARCH64_QEMU) "$$bin"' 'rc=0' \
+	    'for f in $$AARCH64_TESTS; do $(AARCH64_QEMU) "$$bin" "$$f" || rc=1; done' 'exit $$rc' > $@
 	chmod +x $@
 
 test-aarch64: $(AARCH64_TEST_RUN) $(AARCH64_SHARED)

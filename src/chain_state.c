@@ -8,13 +8,12 @@
 #include <xxhash.h>
 
 #include "spec_internal.h"
-#include "tsamp_internal.h"
 
 #define STATE_FORMAT 1u
 #define HEADER_SIZE 64u
 #define PROC_HEADER_SIZE 16u
 #define CHECKSUM_SIZE 8u
-#define SPEC_STACK 512u /* spec texts up to this size are hashed without allocating */
+#define SPEC_STACK 512u /* spec items up to this size are hashed without allocating */
 
 static const unsigned char MAGIC[8] = {'T', 'S', 'M', 'P', 'S', 'T', 'A', 'T'};
 
@@ -53,9 +52,28 @@ static size_t state_size(const tsamp_chain *c, size_t i) {
     return ops->state_size ? ops->state_size(&c->procs[i], c->n_vocab) : 0;
 }
 
-/* XXH3 chained over the processors' shapes, then their parameters as the spec text writes
- * them: the text, not the parameter bytes, because those may hold padding of any value (a
- * mask callback, which has no text, counts by its kind and shape alone). */
+/* A processor's spec item (its parameters bit for bit) into the hash; nothing for one without
+ * a spec form (a mask callback). Items longer than the stack buffer (long lists) take a
+ * temporary copy from the chain's allocator. */
+static tsamp_status hash_item(const tsamp_chain *c, const tsamp_proc *p, uint64_t *h) {
+    char stack[SPEC_STACK];
+    spec_out o = {stack, sizeof stack, 0};
+    if (!tsamp_spec_format(p, &o)) return TSAMP_OK;
+    if (o.len <= sizeof stack) {
+        *h = XXH3_64bits_withSeed(stack, o.len, *h);
+        return TSAMP_OK;
+    }
+    char *text = tsamp_alloc(&c->allocator, o.len);
+    if (!text) return TSAMP_ERR_NOMEM;
+    o = (spec_out){text, o.len, 0};
+    tsamp_spec_format(p, &o);
+    *h = XXH3_64bits_withSeed(text, o.len, *h);
+    tsamp_dealloc(&c->allocator, text);
+    return TSAMP_OK;
+}
+
+/* XXH3 chained over the processors' shapes, then their parameters as spec items: the text,
+ * not the parameter bytes, because those may hold padding of any value. */
 static tsamp_status fingerprint(const tsamp_chain *c, uint64_t *out) {
     unsigned char item[32];
     put64(item, c->n_vocab);
@@ -70,15 +88,10 @@ static tsamp_status fingerprint(const tsamp_chain *c, uint64_t *out) {
         put64(item + 16, ops->history_need ? ops->history_need(p) : 0);
         put64(item + 24, p->data_size);
         h = XXH3_64bits_withSeed(item, sizeof item, h);
-        spec_out o = {NULL, 0, 0};
-        if (!tsamp_spec_format(p, &o)) continue;
-        char stack[SPEC_STACK];
-        char *text = o.len < sizeof stack ? stack : tsamp_alloc(&c->allocator, o.len + 1);
-        if (!text) return TSAMP_ERR_NOMEM;
-        o = (spec_out){text, o.len + 1, 0};
-        tsamp_spec_format(p, &o);
-        h = XXH3_64bits_withSeed(text, o.len, h);
-        if (text != stack) tsamp_dealloc(&c->allocator, text);
+    }
+    for (size_t i = 0; i < c->n_procs; i++) {
+        tsamp_status st = hash_item(c, &c->procs[i], &h);
+        if (st != TSAMP_OK) return st;
     }
     *out = h;
     return TSAMP_OK;

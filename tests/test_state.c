@@ -3,7 +3,7 @@
  * the tokens of uninterrupted decoding (stateful and history-reading processors, across code
  * paths, on the golden cases); the documented byte layout; every truncation and bit flip is
  * PARSE; mismatched chains are INVALID_PARAM; any buffer gives a status and leaves the chain
- * unchanged on error; sizes, NULLs, allocation.
+ * unchanged on error; random processor state bytes sample safely; sizes, NULLs, allocation.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -342,6 +342,43 @@ static void test_state_mutations_with_valid_checksum(void) {
     tsamp_chain_free(c);
 }
 
+/* Past the checksum, the processors' state bytes are taken as they are: random bytes there
+ * must not make sampling crash or return a token out of range (any status is fine). */
+static void test_state_random_processor_state(void) {
+    size_t loaded = 0;
+    for (size_t ci = 0; ci < N_CFGS; ci++) {
+        const state_cfg *cfg = &CFGS[ci];
+        tsamp_chain *c = make(cfg, TSAMP_ISA_AUTO, 5);
+        float *x = malloc(cfg->n * sizeof *x);
+        if (!c || !x) {
+            tsamp_chain_free(c), free(x);
+            continue;
+        }
+        int32_t toks[STEPS];
+        decode(c, x, cfg->n, 0, 10, toks);
+        size_t len;
+        unsigned char *good = save(c, &len), *b = malloc(len);
+        size_t start = 64 + 4 * (size_t)(good ? le64(good + 56) : 0);
+        tu_rng r = {ci + 1};
+        for (int it = 0; good && b && start + 8 < len && it < 1500; it++) {
+            memcpy(b, good, len);
+            for (int e = 0; e < 3; e++) b[start + tu_below(&r, len - 8 - start)] = (unsigned char)tu_next(&r);
+            fix_checksum(b, len);
+            if (tsamp_chain_load_state(c, b, len) != TSAMP_OK) continue;
+            loaded++;
+            int32_t t = -1;
+            step_logits(x, cfg->n, (size_t)it);
+            if (tsamp_chain_sample(c, x, &t) == TSAMP_OK) {
+                CHECKF(t >= 0 && (size_t)t < cfg->n, "%s: token %d", cfg->name, (int)t);
+                tsamp_chain_accept(c, t);
+            }
+        }
+        free(good), free(b), free(x);
+        tsamp_chain_free(c);
+    }
+    check_note("%zu loads of random processor state bytes, each sampled", loaded);
+}
+
 /* A state of another chain: vocabulary, processors, parameters, order. Seed and path are not
  * part of the state. */
 static void test_state_other_chains(void) {
@@ -438,6 +475,7 @@ void suite_state(void) {
     RUN(test_state_sizes_and_nulls);
     RUN(test_state_truncations_and_flips);
     RUN(test_state_mutations_with_valid_checksum);
+    RUN(test_state_random_processor_state);
     RUN(test_state_other_chains);
     RUN(test_state_allocation);
 }
