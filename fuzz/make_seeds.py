@@ -212,6 +212,11 @@ def seeds():
                           bytes([PAL["big"], PAL["nbig"], PAL["fmin"], PAL["den"], PAL["hi"],
                                  PAL["lo"], PAL["ninf"]]), "palette", pos=2**63)
 
+    # The draw's rounding fallback (src/draw.c): the float block sum 1 + w rounds up past the
+    # walk's exact 1 + w, and the uniform of this position lands in between (found by search).
+    c["draw-rounding-fallback"] = chain([], f32(0.0, *([-INF] * 15), -16.23), "raw", seed=0,
+                                        pos=12475756)
+
     sp = s.setdefault("spec", {})
     for i, (text, opts) in enumerate([
         ("temp=0.8 top_k=40 top_p=0.95,2 min_p=0.05", 0), ("temp=0.8 top_p=0.9", 1),
@@ -223,8 +228,11 @@ def seeds():
         ("temp=1" + "0" * 70, 0),
     ]):
         sp["%02d" % i] = text.encode() + bytes([opts])
-    # Known issue 1 (fuzz/known_issues.h): -0.0 formats as "greedy", which parses as +0.0.
+    # Found by this target, fixed in e51db3a: -0.0 formatted as "greedy", which parses as +0.0.
     sp["regress-neg-zero-format"] = b"temp=-0" + bytes([0])
+    # Found by this target, fixed in 5a00890: 65 processors (64 parsed after a prefilled one)
+    # formatted to a spec that parse refused.
+    sp["regress-format-65-processors"] = b" ".join([b"greedy"] * 64) + bytes([2])
 
     k = s.setdefault("kernels", {})
     def kern(offset, temp, cap, thr, mode, head, rep=0, step=0):

@@ -11,7 +11,6 @@ fuzz/corpus/TARGET/cov-<sha1 prefix>; earlier cov-* files there are replaced.
 """
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,13 +67,17 @@ def main():
         covered |= features[best]
         size += os.path.getsize(names[best])
 
+    picked = []  # read first: a picked input may be one of the cov-* files replaced below
+    for i in added:
+        with open(names[i], "rb") as f:
+            picked.append(f.read())
     for old in os.listdir(committed):
         if old.startswith("cov-"):
             os.remove(os.path.join(committed, old))
-    for i in added:
-        with open(names[i], "rb") as f:
-            digest = hashlib.sha1(f.read()).hexdigest()[:12]
-        shutil.copyfile(names[i], os.path.join(committed, "cov-" + digest))
+    for data in picked:
+        name = "cov-" + hashlib.sha1(data).hexdigest()[:12]
+        with open(os.path.join(committed, name), "wb") as f:
+            f.write(data)
     total = set().union(*features.values()) if features else set()
     print("%s: %d hand-made + %d picked files, %d bytes, %d of %d features" %
           (target, len(chosen), len(added), size, len(covered), len(total)))

@@ -12,7 +12,8 @@
 
 #include "tsamp.h"
 
-#define REF_SPEC_MAX_ITEMS 4096 /* more than a spec of SPEC_MAX bytes can hold (no library limit) */
+/* More items than a spec of the spec target's 4096 bytes can hold: the library has no limit. */
+#define REF_SPEC_MAX_ITEMS 4096
 
 typedef enum { REF_TEMP, REF_TOP_K, REF_TOP_P, REF_MIN_P } ref_spec_kind;
 
@@ -33,7 +34,7 @@ typedef struct {
     ref_spec_item items[REF_SPEC_MAX_ITEMS];
 } ref_spec_result;
 
-/* Must run in the "C" locale (LC_NUMERIC). */
+/* Must run in the "C" locale (LC_NUMERIC); spec at most 2 * REF_SPEC_MAX_ITEMS - 1 bytes. */
 void ref_spec_parse(const char *spec, ref_spec_result *out);
 
 /* Adds the item to c with the public add_* functions. */
