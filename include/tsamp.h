@@ -48,7 +48,7 @@ typedef enum {
     TSAMP_ERR_ALL_MASKED = 4,     /* every token is masked (-inf) or removed */
     TSAMP_ERR_NOMEM = 5,          /* the allocator returned NULL */
     TSAMP_ERR_VOCAB = 6,          /* vocabulary size 0 or above INT32_MAX, or token id out of range */
-    TSAMP_ERR_PARSE = 7,          /* a spec string is malformed (see tsamp_chain_parse_ex) */
+    TSAMP_ERR_PARSE = 7,          /* a spec string or saved state is malformed */
     TSAMP_ERR_ISA = 8,            /* the requested instruction set is not available here */
     TSAMP_ERR_BUFFER_TOO_SMALL = 9 /* an output buffer is too small; the needed size is reported */
 } tsamp_status;

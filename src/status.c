@@ -12,7 +12,7 @@ const char *tsamp_status_str(tsamp_status s) {
     case TSAMP_ERR_NOMEM: return "TSAMP_ERR_NOMEM: out of memory";
     case TSAMP_ERR_VOCAB:
         return "TSAMP_ERR_VOCAB: vocabulary size 0 or above INT32_MAX, or token id out of range";
-    case TSAMP_ERR_PARSE: return "TSAMP_ERR_PARSE: malformed spec string";
+    case TSAMP_ERR_PARSE: return "TSAMP_ERR_PARSE: malformed spec string or saved state";
     case TSAMP_ERR_ISA: return "TSAMP_ERR_ISA: instruction set not available on this machine";
     case TSAMP_ERR_BUFFER_TOO_SMALL: return "TSAMP_ERR_BUFFER_TOO_SMALL: output buffer too small";
     }

@@ -45,6 +45,7 @@ void check_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
     X(batch)                                                                                  \
     X(state)                                                                                  \
     X(proc_shaping)                                                                           \
+    X(bad_inputs)                                                                             \
     /* (suites: processors) */
 
 /* Weak, so a suite can be built alone (gcc tests/main.c tests/test_x.c ...); main reports a
