@@ -17,14 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_input in;
     fuzz_input_init(&in, data, size);
     fuzz_proc procs[MAX_PROCS];
-    size_t n_procs = fuzz_take_u8(&in) % (MAX_PROCS + 1);
-    for (size_t i = 0; i < n_procs; i++) {
-        procs[i].desc = &fuzz_proc_table[fuzz_take_u8(&in) % fuzz_proc_count];
-        procs[i].params.f = 0.0f;
-        procs[i].params.k = 0;
-        procs[i].params.min_keep = 0;
-        procs[i].desc->decode(&in, &procs[i].params);
-    }
+    size_t n_procs = fuzz_take_procs(&in, procs, MAX_PROCS);
     fuzz_chain_case cc = {NULL, 0, procs, n_procs, 0, 0, 0, NULL};
     cc.seed = fuzz_take_word(&in);
     cc.stream = fuzz_take_word(&in);

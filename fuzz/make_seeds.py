@@ -263,7 +263,68 @@ def seeds():
     a["sequence"] = ops.build()
     a["one-token"] = Tail().u16(0).word(0).u8(8).u8(0).u8(0).u8(5).u8(0).u8(0).u8(9).u8(4).u8(0).u8(1).build()
     a["empty"] = b""
+
+    chain_api_seeds(s)
     return s
+
+
+# chain_config.c's EXTRAS, in order.
+EXTRAS = ["mirostat", "mirostat_v2", "adaptive_p", "penalties", "dry", "no_repeat_ngram",
+          "logit_bias_mask", "logit_bias", "deny", "min_length", "typical", "xtc", "top_n_sigma",
+          "epsilon", "eta", "temp_ext"]
+KINDS = ["temperature", "top_k", "top_p", "min_p"]
+
+
+def config(tail, procs=(), extra=None, extra_at=0, seed=42, stream=0, history=(), sampled=0,
+           start=0):
+    """A chain as fuzz/chain_config.c reads it: processors, extra item, seed, history."""
+    tail.u8(len(procs))
+    for kind, kw in procs:
+        tail.u8(KINDS.index(kind))
+        proc_params(tail, kind, **kw)
+    tail.u8(0 if extra is None else 2 * EXTRAS.index(extra) + 1).u8(extra_at)
+    tail.word(seed).word(stream).u8(len(history)).u8(sampled)
+    for h in history:
+        tail.u16(h)
+    return tail.word(start)
+
+
+def chain_api_seeds(s):
+    """Seeds of the targets built on chains (logprobs, speculative) and of scoring."""
+    demo = [("top_k", dict(k=("edge", K_EDGE["40"]))), ("top_p", dict(p=("edge", P_EDGE["0.95"]))),
+            ("temperature", dict(t=("u16", 3277)))]
+    greedy = [("temperature", dict(t=("edge", TEMP_EDGE["0"])))]
+    huge_t = [("temperature", dict(t=("edge", TEMP_EDGE["FLT_MAX"])))]
+
+    def lp(procs, head, mode, n_top=5, rep=0, step=0, warm=1, **kw):
+        tail = config(Tail(), procs, **kw)
+        if n_top is None:  # too many
+            tail.u8(6).u8(0)
+        else:
+            tail.u8(0).u8(n_top)
+        return tail.u8(warm).logits_header(mode, rep, step).build(head)
+
+    l = s.setdefault("logprobs", {})
+    l["plain-ties"] = lp([], TIES, "i8", n_top=8)
+    l["demo-spread"] = lp(demo, SPREAD, "i16", n_top=64, start=9)
+    l["demo-tiled"] = lp(demo, SPREAD, "i16", n_top=20, rep=248 + 7, step=3)
+    l["greedy"] = lp(greedy, TIES, "i8", n_top=3)
+    l["n-top-too-large"] = lp(demo, TIES, "i8", n_top=None)
+    l["nan"] = lp(demo, f32(1.0, NAN, 2.0), "raw")
+    l["all-masked"] = lp([], i8(-128, -128, -128), "i8")
+    l["one"] = lp([], f32(-2.5), "raw", n_top=64)
+    l["mirostat-history"] = lp(demo[:1], SPREAD, "i16", extra="mirostat", history=(3, 7, 1, 0),
+                               sampled=0b1011, start=100)
+    l["penalties-history"] = lp([], TIES, "i8", extra="penalties", history=(0, 0, 8, 9),
+                                sampled=0b0100)
+    l["mask-all"] = lp([], f32(3.0), "raw", extra="logit_bias_mask")
+    l["adaptive-p"] = lp(demo, SPREAD, "i16", extra="adaptive_p", extra_at=1, history=(1, 2),
+                         sampled=3)
+    # Found while writing this target: logits spanning more than FLT_MAX at a subnormal scale
+    # (the far token has probability e^-2 / (1 + e^-2); position 1 of seed 0 draws it) gave
+    # logprob -inf, as x - max overflowed where the weights take the overflow-safe form.
+    l["regress-span-overflow"] = lp(huge_t, bytes([PAL["nfmax"], PAL["fmax"]]), "palette", n_top=2,
+                            seed=0, start=1)
 
 
 def main():

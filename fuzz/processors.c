@@ -66,6 +66,18 @@ const fuzz_proc_desc fuzz_proc_table[] = {
 };
 const size_t fuzz_proc_count = sizeof fuzz_proc_table / sizeof fuzz_proc_table[0];
 
+size_t fuzz_take_procs(fuzz_input *in, fuzz_proc *procs, size_t max) {
+    size_t n = fuzz_take_u8(in) % (max + 1);
+    for (size_t i = 0; i < n; i++) {
+        procs[i].desc = &fuzz_proc_table[fuzz_take_u8(in) % fuzz_proc_count];
+        procs[i].params.f = 0.0f;
+        procs[i].params.k = 0;
+        procs[i].params.min_keep = 0;
+        procs[i].desc->decode(in, &procs[i].params);
+    }
+    return n;
+}
+
 const fuzz_proc_desc *fuzz_proc_find(const char *name) {
     for (size_t i = 0; i < fuzz_proc_count; i++)
         if (strcmp(fuzz_proc_table[i].name, name) == 0) return &fuzz_proc_table[i];

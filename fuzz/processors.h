@@ -42,6 +42,10 @@ typedef struct {
 extern const fuzz_proc_desc fuzz_proc_table[];
 extern const size_t fuzz_proc_count;
 
+/* A processor list as the chain target decodes it: a count (0 .. max), then each one's kind
+ * (any table entry) and parameters. Returns the count. */
+size_t fuzz_take_procs(fuzz_input *in, fuzz_proc *procs, size_t max);
+
 /* The entry named `name`, or NULL. */
 const fuzz_proc_desc *fuzz_proc_find(const char *name);
 
