@@ -69,7 +69,9 @@ tsamp_status tsamp_chain_sample_logprobs(tsamp_chain *c, const float *logits, si
     double total = 1.0; /* a single candidate: weight exp(0) = 1 */
     if (!(v->ids && v->n == 1)) at = tsamp_view_draw(c, v, r.u_final, &total);
     int32_t token = tsamp_view_id(v, at);
-    float a = (v->x[at] - v->m) * v->s;
+    /* The weight's own argument: x - m overflows for logits spanning more than FLT_MAX,
+     * where a subnormal scale still leaves the token a real probability. */
+    float a = tsamp_scaled_dist(v->x[at], v->m, v->s);
     report_sampled(c, token, (double)tsamp_exp_core(a) / total);
     double log_proc = tsamp_log_d(total);
     float logprob = (float)((double)a - log_proc);

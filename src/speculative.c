@@ -165,7 +165,7 @@ static tsamp_status verify_row(tsamp_chain *target, tsamp_chain *draft, const fl
     } else { /* p <= q everywhere after rounding: p itself is the exact answer */
         double total; /* the draw may use the chain's w as scratch: the weight again */
         j = tsamp_view_draw(target, &p.v, u2, &total);
-        prob = (double)tsamp_exp_core((p.v.x[j] - p.v.m) * p.v.s) / total;
+        prob = (double)tsamp_exp_core(tsamp_scaled_dist(p.v.x[j], p.v.m, p.v.s)) / total;
     }
     *token = tsamp_view_id(&p.v, j);
     emit(target, *token, prob);

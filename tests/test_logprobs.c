@@ -4,6 +4,7 @@
  * a full sort); the processed log-probability is within a bound derived from its arithmetic
  * of the long-double reference; every ISA path gives the same bits.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,6 +341,40 @@ static void test_logprobs_single_candidate(void) {
     tsamp_chain_free(c);
 }
 
+/* Logits spanning more than FLT_MAX at a subnormal scale: x - max overflows in float, yet the
+ * far token has probability e^-2 / (1 + e^-2). Its logprob is finite (it was -inf, found by
+ * the logprobs fuzz target), and mirostat hears the probability tsamp_chain_sample reports. */
+static void test_logprobs_span_beyond_flt_max(void) {
+    float x[2] = {-FLT_MAX, FLT_MAX};
+    double want = -2.0 - log1p(exp(-2.0));
+    size_t far = 0;
+    for (uint64_t pos = 0; pos < 64; pos++) {
+        tsamp_chain *a = chain_of(2, "temp=3.40282347e+38 mirostat_v2=3,0.2", 0, TSAMP_ISA_AUTO);
+        tsamp_chain *b = chain_of(2, "temp=3.40282347e+38 mirostat_v2=3,0.2", 0, TSAMP_ISA_AUTO);
+        tsamp_logprobs lp;
+        int32_t tok = -1;
+        unsigned char sa[512], sb[512];
+        size_t la = 0, lb = 0;
+        if (a && b && tsamp_chain_set_position(a, pos) == TSAMP_OK &&
+            tsamp_chain_set_position(b, pos) == TSAMP_OK) {
+            CHECK(tsamp_chain_sample_logprobs(a, x, 2, &lp) == TSAMP_OK);
+            CHECK(tsamp_chain_sample(b, x, &tok) == TSAMP_OK && tok == lp.token);
+            if (lp.token == 0) {
+                far++;
+                CHECKF(fabs((double)lp.logprob - want) <= 1e-5, "position %llu: logprob %.9g, "
+                       "want %.9g", (unsigned long long)pos, (double)lp.logprob, want);
+            }
+            CHECK(tsamp_chain_save_state(a, sa, sizeof sa, &la) == TSAMP_OK);
+            CHECK(tsamp_chain_save_state(b, sb, sizeof sb, &lb) == TSAMP_OK);
+            CHECKF(la == lb && memcmp(sa, sb, la) == 0, "position %llu: the state differs from "
+                   "a sample's", (unsigned long long)pos);
+        }
+        tsamp_chain_free(a);
+        tsamp_chain_free(b);
+    }
+    CHECKF(far > 0, "the far token was never drawn in 64 positions");
+}
+
 static void test_logprobs_errors(void) {
     float x[4] = {0.0f, 1.0f, 2.0f, 3.0f};
     tsamp_chain *c = chain_of(4, "temp=0.5", 0, TSAMP_ISA_AUTO);
@@ -371,5 +406,6 @@ void suite_logprobs(void) {
     RUN(test_logprobs_processed_vs_reference);
     RUN(test_logprobs_every_isa_bitwise);
     RUN(test_logprobs_single_candidate);
+    RUN(test_logprobs_span_beyond_flt_max);
     RUN(test_logprobs_errors);
 }
