@@ -320,6 +320,39 @@ def chain_api_seeds(s):
     l["mask-all"] = lp([], f32(3.0), "raw", extra="logit_bias_mask")
     l["adaptive-p"] = lp(demo, SPREAD, "i16", extra="adaptive_p", extra_at=1, history=(1, 2),
                          sampled=3)
+    def score(head, mode, temp=("u8", 32), q=(0, 0), target=(1, 3), steps=8, stride=5,
+              raws=(), rep=0, step=0):
+        """fuzz_scoring.c's tail: temperature, Q, target, perplexity sequence."""
+        tail = Tail().temp(*temp).u8(q[0]).u8(target[0]).u16(q[1]).u16(target[1])
+        tail.u8(steps).u8(len(raws)).u16(stride)
+        for r in raws:  # an odd selector picks an edge value, an even one 8 raw bytes
+            tail.u8(r) if r % 2 else tail.u8(r).u64(0x3FF8000000000000)
+        return tail.logits_header(mode, rep, step).build(head)
+
+    sc = s.setdefault("scoring", {})
+    sc["ties"] = score(TIES, "i8")
+    sc["spread-copy"] = score(SPREAD, "i16", temp=("edge", TEMP_EDGE["0.7"]), q=(1, 0))
+    sc["exact-shift"] = score(SPREAD, "i16", q=(2, 3 * 64))
+    sc["rotated"] = score(SPREAD, "i16", temp=("u16", 9000), q=(3, 7))
+    sc["reversed-scaled"] = score(TIES, "i8", q=(4, 2))
+    sc["masked-in-q"] = score(SPREAD, "i16", q=(5, 3))
+    sc["unmasked-in-q"] = score(TIES, "i8", q=(6, 10), target=(1, 7))
+    sc["greedy"] = score(TIES, "i8", temp=("edge", TEMP_EDGE["0"]), q=(3, 1), target=(1, 0))
+    sc["greedy-overflow"] = score(TIES, "i8", temp=("edge", TEMP_EDGE["denorm"]), q=(3, 2))
+    sc["huge-scale"] = score(SPREAD, "i16", temp=("edge", TEMP_EDGE["1e-20"]), q=(4, 1))
+    sc["subnormal-scale"] = score(bytes([PAL["big"], PAL["nbig"], PAL["fmax"], PAL["nfmax"],
+                                         PAL["den"], PAL["ninf"], PAL["hi"], PAL["vlo"]]),
+                                  "palette", temp=("edge", TEMP_EDGE["FLT_MAX"]), q=(3, 3))
+    sc["bad-temperature"] = score(TIES, "i8", temp=("raw", -1.0))
+    sc["nan"] = score(f32(1.0, NAN, 2.0), "raw", q=(5, 0))
+    sc["all-masked"] = score(i8(-128, -128, -128), "i8", q=(6, 1))
+    sc["target-out-of-range"] = score(TIES, "i8", target=(0, 1))
+    sc["one"] = score(f32(-3.0), "raw", target=(1, 0), steps=3)
+    sc["raw-nlls"] = score(TIES, "i8", steps=2, raws=(1, 5, 13, 9))  # NaN, -0, DBL_MAX, +inf
+    sc["exp-overflow"] = score(TIES, "i8", steps=0, raws=(21, 19))  # 710, 709
+    sc["raw-bits"] = score(SPREAD, "i16", steps=1, raws=(0,))  # 1.5
+    sc["tiled-large"] = score(SPREAD, "i16", q=(3, 100), rep=248 + 5, step=3)
+
     # Found while writing this target: logits spanning more than FLT_MAX at a subnormal scale
     # (the far token has probability e^-2 / (1 + e^-2); position 1 of seed 0 draws it) gave
     # logprob -inf, as x - max overflowed where the weights take the overflow-safe form.
