@@ -140,6 +140,78 @@ expect "every llama.cpp flag at once" 0 "" sample --seed 1 --repeat-penalty 1.1 
     --typical 0.95 --xtc-probability 0.5 --xtc-threshold 0.1 --dynatemp-range 0.3 \
     --logit-bias 3+1 --min-keep 2 "$tmp/r.txt"
 
+# ---- flags of processors llama.cpp lacks (Hugging Face's names; llama.cpp's adaptive-p) ----
+# e.txt: five identical steps, probabilities 0.032 0.644 0.237 0.087 (argmax 1, then 2, 3, 0)
+printf '0 3 2 1\n0 3 2 1\n0 3 2 1\n0 3 2 1\n0 3 2 1\n' >"$tmp/e.txt"
+full="--temp 1 --top-k 0 --top-p 1 --min-p 0" # no other processor
+# ids ARGS...: the CLI's ids on one line ("" on failure), status in $rc
+ids() {
+    run "$@"
+    tr '\n' ' ' <"$tmp/out" | sed 's/ $//'
+}
+# kept ARGS...: the token ids probs --format text keeps, in id order, on one line
+kept() {
+    run probs --format text "$@"
+    cut -d' ' -f1 "$tmp/out" | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+# is NAME GOT WANT
+is() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got \"$2\", expected \"$3\""; fi; }
+is "--deny-tokens of the argmax: greedy takes the runner-up" \
+    "$(ids sample --temp 0 --format ids --deny-tokens 1 --deny-tokens 3 "$tmp/g.txt")" "2 2"
+is "--allow-tokens keeps only the listed tokens" "$(kept $full --allow-tokens 0,3 "$tmp/g.txt")" \
+    "0 3"
+is "--allow-tokens and --deny-tokens together" \
+    "$(kept $full --allow-tokens 0,2 --allow-tokens 3 --deny-tokens 2 "$tmp/g.txt")" "0 3"
+is "--min-length 3 --eos-token 1 holds the end token back for 3 steps" \
+    "$(ids sample --temp 0 --format ids --min-length 3 --eos-token 1 "$tmp/e.txt")" "2 2 2 1 1"
+is "--min-length counts the --history tokens" \
+    "$(ids sample --temp 0 --format ids --min-length 3 --eos-token 1 --history 0 "$tmp/e.txt")" \
+    "2 2 1 1 1"
+is "--eos-token takes several ids" \
+    "$(ids sample --temp 0 --format ids --min-length 2 --eos-token 1,2 "$tmp/e.txt")" "3 3 1 1 1"
+is "--no-repeat-ngram-size 2: greedy never repeats a bigram" \
+    "$(ids sample --temp 0 --format ids --no-repeat-ngram-size 2 "$tmp/e.txt")" "1 1 2 1 3"
+is "--no-repeat-ngram-last-n 3 forgets older bigrams" \
+    "$(ids sample --temp 0 --format ids --no-repeat-ngram-size 2 --no-repeat-ngram-last-n 3 \
+        "$tmp/e.txt")" "1 1 2 1 1"
+expect "--no-repeat-ngram-size 1 masks every token after four steps: exit 3" 3 \
+    "step 4: TSAMP_ERR_ALL_MASKED" sample --temp 0 --no-repeat-ngram-size 1 "$tmp/e.txt"
+is "--epsilon-cutoff 0.1 drops the tokens of p < 0.1" \
+    "$(kept $full --epsilon-cutoff 0.1 "$tmp/e.txt")" "1 2"
+is "--epsilon-cutoff with --min-keep 3" \
+    "$(kept $full --epsilon-cutoff 0.1 --min-keep 3 "$tmp/e.txt")" "1 2 3"
+is "--epsilon-cutoff 0.3 keeps the argmax alone" "$(kept $full --epsilon-cutoff 0.3 "$tmp/e.txt")" 1
+is "--eta-cutoff 0.3 cuts at sqrt(0.3) exp(-H) = 0.21 instead" \
+    "$(kept $full --eta-cutoff 0.3 "$tmp/e.txt")" "1 2"
+run probs --format text $full --adaptive-target 0.25 "$tmp/e.txt"
+is "--adaptive-target 0.25 makes the token of p 0.237 the most probable" \
+    "$(head -n 1 "$tmp/out" | cut -d' ' -f1)" 2
+run explain --deny-tokens 0 --epsilon-cutoff 0.01 --adaptive-target 0.3 --min-length 1 \
+    --eos-token 3 "$tmp/r.txt"
+is "explain: the masks first, epsilon after min-p, adaptive-p last" \
+    "$(sed -n 's/^ *[0-9]*  \([a-z_]*\)=.*/\1/p' "$tmp/out" | tr '\n' ' ')" \
+    "deny min_length top_k top_p min_p epsilon temp adaptive_p "
+run sample --seed 4 --allow-tokens 1,2,3,5,8,13,21,34 --deny-tokens 8 --min-length 2 \
+    --eos-token 3 --no-repeat-ngram-size 2 --epsilon-cutoff 0.02 --eta-cutoff 0.01 \
+    --adaptive-target 0.4 "$tmp/r.txt"
+cp "$tmp/out" "$tmp/hf1"
+run sample --seed 4 --samplers "allow=1,2,3,5,8,13,21,34 deny=8 min_length=3,2
+    no_repeat_ngram=2,6 top_k=40 top_p=0.95 min_p=0.05 epsilon=0.02 eta=0.01 temp=0.8
+    adaptive_p=0.4,0.9" "$tmp/r.txt"
+if [ "$rc" -eq 0 ] && [ -s "$tmp/hf1" ]; then
+    same "the new flags sample as the spec they stand for" "$tmp/hf1" "$tmp/out"
+else fail "new flags vs --samplers: status $rc"; fi
+expect "--mirostat keeps --deny-tokens" 0 "" sample --mirostat 1 --deny-tokens 2 --seed 2 "$tmp/r.txt"
+for f in --epsilon-cutoff --eta-cutoff --no-repeat-ngram-size --no-repeat-ngram-last-n \
+    --allow-tokens --deny-tokens --min-length --eos-token --adaptive-target --adaptive-decay; do
+    missing=
+    for c in sample probs explain; do
+        "$cli" "$c" --help | grep -q -- "^  $f " || missing="$missing $c"
+    done
+    if [ -z "$missing" ]; then pass "$f is in the --help of sample, probs, explain"
+    else fail "$f missing from --help of:$missing"; fi
+done
+
 # ---- probs and explain ---------------------------------------------------------------------
 run probs --format text --seed 2 --step 3 "$tmp/r.txt"
 if [ "$rc" -eq 0 ] && awk '{ s += $2; if (NR > 1 && $2 > prev) bad = 1; prev = $2 }
@@ -204,6 +276,28 @@ expect "bad spec string: exit 2 with the offset" 2 "--samplers: byte 15:" \
     sample --samplers "top_k=3  top_p=x" "$tmp/g.txt"
 expect "--samplers with a sampler flag: exit 2" 2 "either --samplers" \
     sample --samplers greedy --temp 0.5 "$tmp/g.txt"
+expect "--deny-tokens x: exit 2" 2 '--deny-tokens: expected token ids' \
+    sample --deny-tokens x "$tmp/g.txt"
+expect "--allow-tokens outside the vocabulary: exit 2" 2 \
+    "--allow-tokens: allow=1,4: a token id is outside the vocabulary (0 .. 3)" \
+    probs --allow-tokens 1,4 "$tmp/g.txt"
+expect "--epsilon-cutoff 1: exit 2" 2 "--epsilon-cutoff: epsilon=1 is not allowed" \
+    sample --epsilon-cutoff 1 "$tmp/g.txt"
+expect "--eta-cutoff nan: exit 2" 2 "--eta-cutoff: eta=nan is not allowed" \
+    probs --eta-cutoff nan "$tmp/g.txt"
+expect "--no-repeat-ngram-size -1: exit 2" 2 \
+    '--no-repeat-ngram-size: expected a non-negative integer, got "-1"' \
+    sample --no-repeat-ngram-size -1 "$tmp/g.txt"
+expect "--min-length without --eos-token: exit 2" 2 "--min-length 3: needs --eos-token" \
+    sample --min-length 3 "$tmp/g.txt"
+expect "--eos-token outside the vocabulary: exit 2" 2 "min_length=9,3: a token id is outside" \
+    explain --min-length 3 --eos-token 9 "$tmp/g.txt"
+expect "--adaptive-target with --mirostat: exit 2" 2 "--adaptive-target: not with --mirostat" \
+    sample --mirostat 2 --adaptive-target 0.3 "$tmp/g.txt"
+expect "--adaptive-target inf: exit 2" 2 "--adaptive-target/--adaptive-decay: adaptive_p=inf" \
+    sample --adaptive-target inf "$tmp/g.txt"
+expect "--samplers with --allow-tokens: exit 2" 2 "either --samplers" \
+    sample --samplers greedy --allow-tokens 1 "$tmp/g.txt"
 expect "--raw without --vocab: exit 2" 2 "--raw needs --vocab" sample --raw "$tmp/g.raw"
 expect "--step past the end: exit 2" 2 "has 2 steps (0 .. 1)" probs --step 2 "$tmp/g.txt"
 expect "--history outside the vocabulary: exit 2" 2 "--history: token 4" probs --history 1,4 "$tmp/g.txt"

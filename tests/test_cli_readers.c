@@ -1,8 +1,9 @@
 /*
  * The tsamp CLI's pieces (tools/common): the .npy, raw and text readers on valid and broken
- * inputs, the flags -> chain mapping against chains built with the library's own calls, the
- * explain stages against tsamp_chain_distribution, and the built binary's `sample` against a
- * tsamp_chain_sample loop (when the binary is there: TSAMP_CLI, or next to this test binary).
+ * inputs, the flags -> chain mapping against chains built with the library's own calls (and
+ * the flags' errors), the explain stages against tsamp_chain_distribution, and the built
+ * binary's `sample` against a tsamp_chain_sample loop (when the binary is there: TSAMP_CLI,
+ * or next to this test binary).
  */
 #include <errno.h>
 #include <limits.h>
@@ -582,6 +583,148 @@ static void cli_flags_build_llama_chain(void) {
     tsamp_chain_free(c);
 }
 
+/* The flags of processors llama.cpp's common sampler lacks: each lands on its processor at its
+ * place (masks after the logit bias, epsilon and eta after min-p, adaptive-p last), equal to
+ * the library's add calls and to the plan's own text read back as a spec. */
+static int same_format(tsamp_chain *a, tsamp_chain *b) {
+    char fa[1024], fb[1024];
+    size_t la, lb;
+    return tsamp_chain_format(a, fa, sizeof fa, &la) == TSAMP_OK &&
+           tsamp_chain_format(b, fb, sizeof fb, &lb) == TSAMP_OK && !strcmp(fa, fb);
+}
+
+static void cli_flags_build_hf_chain(void) {
+    enum { N = 300 };
+    float x[N];
+    char items[512];
+    random_logits(x, N, 5);
+    for (int32_t t = 0; t < 60; t++) x[t] += 4.0f; /* the allowed ids are among the likely */
+    const char *all[] = {"--allow-tokens", "3,5,7,9,40,41", "--allow-tokens", "42,43,44",
+                         "--deny-tokens", "5", "--min-length", "9", "--eos-token", "7",
+                         "--eos-token", "41", "--no-repeat-ngram-size", "2",
+                         "--epsilon-cutoff", "0.001", "--eta-cutoff", "0.002", "--min-keep", "2",
+                         "--adaptive-target", "0.3", "--adaptive-decay", "0.5", NULL};
+    tsamp_chain *c = flag_chain(all, N, 12, items, sizeof items);
+    CHECKF(!strcmp(items, "allow=3,5,7,9,40,41,42,43,44 deny=5 min_length=7,9 min_length=41,9 "
+                          "no_repeat_ngram=2,12 top_k=40 top_p=0.95,2 min_p=0.05,2 "
+                          "epsilon=0.001,2 eta=0.002,2 temp=0.8 adaptive_p=0.3,0.5"),
+           "%s", items);
+    tsamp_chain *ref = empty_chain(N), *spec = empty_chain(N);
+    const int32_t allow[] = {3, 5, 7, 9, 40, 41, 42, 43, 44}, deny[] = {5};
+    CHECK(tsamp_chain_add_allow(ref, allow, 9) == TSAMP_OK);
+    CHECK(tsamp_chain_add_deny(ref, deny, 1) == TSAMP_OK);
+    CHECK(tsamp_chain_add_min_length(ref, 7, 9) == TSAMP_OK);
+    CHECK(tsamp_chain_add_min_length(ref, 41, 9) == TSAMP_OK);
+    CHECK(tsamp_chain_add_no_repeat_ngram(ref, 2, 12) == TSAMP_OK);
+    CHECK(tsamp_chain_add_top_k(ref, 40) == TSAMP_OK);
+    CHECK(tsamp_chain_add_top_p(ref, 0.95f, 2) == TSAMP_OK);
+    CHECK(tsamp_chain_add_min_p(ref, 0.05f, 2) == TSAMP_OK);
+    CHECK(tsamp_chain_add_epsilon(ref, 0.001f, 2) == TSAMP_OK);
+    CHECK(tsamp_chain_add_eta(ref, 0.002f, 2) == TSAMP_OK);
+    CHECK(tsamp_chain_add_temperature(ref, 0.8f) == TSAMP_OK);
+    CHECK(tsamp_chain_add_adaptive_p(ref, 0.3f, 0.5f) == TSAMP_OK);
+    CHECK(tsamp_chain_parse(spec, items) == TSAMP_OK);
+    CHECK(c && same_format(c, ref) && same_format(c, spec));
+    /* 3 9 40 3: position 4 < 9 holds back 7 and 41; the bigram "3 9" masks 9 after 3. */
+    const int32_t hist[] = {3, 9, 40, 3};
+    for (size_t i = 0; i < 4; i++) {
+        CHECK(tsamp_chain_accept(c, hist[i]) == TSAMP_OK);
+        CHECK(tsamp_chain_accept(ref, hist[i]) == TSAMP_OK);
+    }
+    CHECK(c && same_distribution(c, ref, x, N));
+    int32_t ids[N];
+    float probs[N];
+    size_t kept = 0;
+    CHECK(c && tsamp_chain_distribution(c, x, ids, probs, N, &kept) == TSAMP_OK);
+    for (size_t i = 0; i < kept; i++)
+        CHECKF(ids[i] == 3 || ids[i] == 40 || ids[i] >= 42, "token %ld kept", (long)ids[i]);
+    CHECK(kept >= 2);
+    tsamp_chain_free(c), tsamp_chain_free(ref), tsamp_chain_free(spec);
+
+    /* --mirostat keeps the masks, drops the truncations (epsilon too) */
+    const char *miro[] = {"--mirostat", "2", "--deny-tokens", "4", "--no-repeat-ngram-size", "3",
+                          "--no-repeat-ngram-last-n", "50", "--epsilon-cutoff", "0.1", NULL};
+    c = flag_chain(miro, N, 0, items, sizeof items);
+    CHECKF(!strcmp(items, "deny=4 no_repeat_ngram=3,50 temp=0.8 mirostat_v2=5,0.1"), "%s", items);
+    tsamp_chain_free(c);
+    /* neutral values leave their processors out (--eos-token alone adds nothing) */
+    const char *off[] = {"--epsilon-cutoff", "0", "--eta-cutoff", "-1", "--min-length", "0",
+                         "--eos-token", "3", "--no-repeat-ngram-size", "0",
+                         "--adaptive-target", "-0.5", "--top-k", "0", "--top-p", "1",
+                         "--min-p", "0", "--temp", "1", NULL};
+    c = flag_chain(off, N, 0, items, sizeof items);
+    CHECKF(!strcmp(items, ""), "%s", items);
+    tsamp_chain_free(c);
+    const char *ngram_off[] = {"--no-repeat-ngram-size", "2", "--no-repeat-ngram-last-n", "0",
+                               "--temp", "1", "--top-k", "0", "--top-p", "1", "--min-p", "0",
+                               NULL};
+    c = flag_chain(ngram_off, N, 0, items, sizeof items);
+    CHECKF(!strcmp(items, ""), "%s", items);
+    tsamp_chain_free(c);
+}
+
+/* Flags that conflict once all are read: cli_sampling_check names them. */
+static void cli_flags_check_combinations(void) {
+    static const char *const cases[][5] = {
+        /* flag, value, flag, value, words of the error ("" : no error) */
+        {"--mirostat", "1", "--adaptive-target", "0.2", "--adaptive-target: not with --mirostat"},
+        {"--mirostat", "2", "--adaptive-target", "nan", "--adaptive-target: not with --mirostat"},
+        {"--mirostat", "2", "--adaptive-target", "-1", ""},
+        {"--min-length", "4", "--top-k", "3", "--min-length 4: needs --eos-token"},
+        {"--min-length", "4", "--eos-token", "2", ""},
+        {"--eos-token", "2", "--adaptive-decay", "0.1", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cli_sampling s;
+        char msg[256] = "";
+        cli_sampling_defaults(&s);
+        CHECK(cli_sampling_flag(&s, cases[i][0], cases[i][1], msg, sizeof msg) == 1);
+        CHECK(cli_sampling_flag(&s, cases[i][2], cases[i][3], msg, sizeof msg) == 1);
+        int rc = cli_sampling_check(&s, msg, sizeof msg);
+        if (*cases[i][4])
+            CHECKF(rc == -1 && strstr(msg, cases[i][4]) != NULL, "case %zu: %d \"%s\"", i, rc,
+                   msg);
+        else
+            CHECKF(rc == 0, "case %zu: \"%s\"", i, msg);
+        cli_sampling_free(&s);
+    }
+}
+
+/* Values the library rejects at chain creation: the message names the flag. */
+static void cli_flags_library_rejects(void) {
+    static const char *const cases[][5] = {
+        {"--epsilon-cutoff", "1", NULL, NULL, "--epsilon-cutoff: epsilon=1 is not allowed"},
+        {"--eta-cutoff", "nan", NULL, NULL, "--eta-cutoff: eta=nan is not allowed"},
+        {"--deny-tokens", "3,10", NULL, NULL,
+         "--deny-tokens: deny=3,10: a token id is outside the vocabulary (0 .. 9)"},
+        {"--allow-tokens", "12", NULL, NULL, "--allow-tokens: allow=12: a token id is outside"},
+        {"--min-length", "2", "--eos-token", "10", "--min-length/--eos-token: min_length=10,2"},
+        {"--no-repeat-ngram-size", "2", "--no-repeat-ngram-last-n", "-2",
+         "no_repeat_ngram=2,-2 is not allowed"},
+        {"--adaptive-target", "inf", NULL, NULL, "--adaptive-target/--adaptive-decay: adaptive_p"},
+        {"--adaptive-target", "0.5", "--adaptive-decay", "nan", "adaptive_p=0.5,nan"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cli_sampling s;
+        cli_plan p;
+        tsamp_chain *c = NULL;
+        char msg[256] = "";
+        cli_chain_setup setup = {0, 0, NULL, 0};
+        cli_sampling_defaults(&s);
+        CHECK(cli_sampling_flag(&s, cases[i][0], cases[i][1], msg, sizeof msg) == 1);
+        if (cases[i][2])
+            CHECK(cli_sampling_flag(&s, cases[i][2], cases[i][3], msg, sizeof msg) == 1);
+        CHECK(cli_sampling_check(&s, msg, sizeof msg) == 0);
+        CHECK(cli_plan_make(&s, 0, &p, msg, sizeof msg) == 0);
+        tsamp_status st = cli_chain_create(&p, p.n, 10, &setup, &c, msg, sizeof msg);
+        CHECKF((st == TSAMP_ERR_INVALID_PARAM || st == TSAMP_ERR_VOCAB) && c == NULL &&
+                   strstr(msg, cases[i][4]) != NULL,
+               "%s %s: %s", cases[i][0], cases[i][1], msg);
+        cli_plan_free(&p);
+        cli_sampling_free(&s);
+    }
+}
+
 static void cli_flags_reject_bad_values(void) {
     static const char *const bad[][2] = {
         {"--top-k", "4.5"},   {"--top-k", ""},          {"--top-k", " 4"},
@@ -589,6 +732,10 @@ static void cli_flags_reject_bad_values(void) {
         {"--mirostat", "3"},  {"--logit-bias", "5"},    {"--logit-bias", "x+1"},
         {"--logit-bias", "5+"}, {"--dry-breaker", ""}, {"--dry-breaker", "1,,2"},
         {"--top-k", "99999999999"},
+        {"--allow-tokens", ""}, {"--deny-tokens", "x"},    {"--eos-token", "1,,2"},
+        {"--deny-tokens", "-3"}, {"--min-length", "-2"},   {"--no-repeat-ngram-size", "-1"},
+        {"--no-repeat-ngram-last-n", "1.5"}, {"--epsilon-cutoff", "0.1x"},
+        {"--eta-cutoff", " 0.1"}, {"--adaptive-target", "1e99"}, {"--adaptive-decay", ""},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cli_sampling s;
@@ -782,7 +929,10 @@ void suite_cli(void) {
     }
     RUN(cli_file_loading);
     RUN(cli_flags_build_llama_chain);
+    RUN(cli_flags_build_hf_chain);
+    RUN(cli_flags_check_combinations);
     RUN(cli_flags_reject_bad_values);
+    RUN(cli_flags_library_rejects);
     RUN(cli_explain_stages);
     RUN(cli_binary_sample_matches_library);
     cleanup();

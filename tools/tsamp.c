@@ -172,6 +172,9 @@ static int check_options(options *o) {
     if (o->sampling.spec && o->sampling.chosen)
         return usage_error(o->cmd, "use either --samplers or the sampler flags (%s)",
                            o->sampling.chosen);
+    char msg[MSG_CAP];
+    if (!o->sampling.spec && cli_sampling_check(&o->sampling, msg, sizeof msg))
+        return usage_error(o->cmd, "%s", msg);
     if (o->format == LOGIT_FORMAT_RAW && !o->vocab_set)
         return usage_error(o->cmd, "%s", "--raw needs --vocab N");
     const char *f = o->out_format, *cmd = o->cmd;

@@ -1,17 +1,11 @@
-/* Sampler flags or a spec string -> stages (one processor each) -> a tsamp chain. */
-#include <errno.h>
+/* Sampler flags or a spec string -> stages, one processor each (cli_chain_build.c turns them
+ * into a chain). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli_chain.h"
 
 /* ---- stages ------------------------------------------------------------------------------- */
-
-enum {
-    STAGE_SPEC, STAGE_BIAS, STAGE_PENALTIES, STAGE_DRY, STAGE_TOP_N_SIGMA, STAGE_TOP_K,
-    STAGE_TYPICAL, STAGE_TOP_P, STAGE_MIN_P, STAGE_XTC, STAGE_TEMP, STAGE_TEMP_EXT,
-    STAGE_MIROSTAT, STAGE_MIROSTAT_V2
-};
 
 /* A label being written: "key=v1,v2,...", cut short (with "...") if it gets long. */
 typedef struct {
@@ -88,7 +82,7 @@ static int32_t window(int32_t last_n, size_t context) {
 
 static int push_bias(cli_plan *p, const cli_sampling *o) {
     label l = {"logit_bias=", 11};
-    cli_stage *s = push_stage(p, STAGE_BIAS, "--logit-bias");
+    cli_stage *s = push_stage(p, CLI_STAGE_BIAS, "--logit-bias");
     if (!s) return -1;
     s->lists = o;
     for (size_t i = 0; i < o->n_bias; i++) {
@@ -98,9 +92,55 @@ static int push_bias(cli_plan *p, const cli_sampling *o) {
     return finish(s, &l);
 }
 
+/* allow or deny: the stage adds o's whole list; only its label may be cut short. */
+static int push_ids(cli_plan *p, int kind, const char *source, const char *key,
+                    const cli_sampling *o, const int32_t *ids, size_t n) {
+    label l = {"", 0};
+    cli_stage *s = push_stage(p, kind, source);
+    if (!s) return -1;
+    s->lists = o;
+    put(&l, key);
+    for (size_t i = 0; i < n; i++) put_int(&l, i ? "," : "=", (long)ids[i]);
+    return finish(s, &l);
+}
+
+/* Two integers: "key=A,B". */
+static int push_ints(cli_plan *p, int kind, const char *source, const char *key, int32_t a,
+                     int32_t b) {
+    label l = {"", 0};
+    cli_stage *s = push_stage(p, kind, source);
+    if (!s) return -1;
+    s->i[0] = a, s->i[1] = b;
+    put(&l, key);
+    put_int(&l, "=", (long)a);
+    put_int(&l, ",", (long)b);
+    return finish(s, &l);
+}
+
+/* Which tokens may appear at all: cheapest and most selective first, each a mask, so their
+ * order does not change the distribution. */
+static int push_masks(cli_plan *p, const cli_sampling *o, size_t context) {
+    if (o->n_allow && push_ids(p, CLI_STAGE_ALLOW, "--allow-tokens", "allow", o, o->allow_ids,
+                               o->n_allow))
+        return -1;
+    if (o->n_deny &&
+        push_ids(p, CLI_STAGE_DENY, "--deny-tokens", "deny", o, o->deny_ids, o->n_deny))
+        return -1;
+    for (size_t k = 0; o->min_length > 0 && k < o->n_eos; k++) /* one per end id */
+        if (push_ints(p, CLI_STAGE_MIN_LENGTH, "--min-length/--eos-token", "min_length",
+                      o->eos_ids[k], o->min_length))
+            return -1;
+    if (o->no_repeat_ngram_size > 0 && o->no_repeat_ngram_last_n != 0 &&
+        push_ints(p, CLI_STAGE_NO_REPEAT_NGRAM,
+                  "--no-repeat-ngram-size/--no-repeat-ngram-last-n", "no_repeat_ngram",
+                  o->no_repeat_ngram_size, window(o->no_repeat_ngram_last_n, context)))
+        return -1;
+    return 0;
+}
+
 static int push_penalties(cli_plan *p, const cli_sampling *o, size_t context) {
     label l = {"penalties", 9};
-    cli_stage *s = push_stage(p, STAGE_PENALTIES,
+    cli_stage *s = push_stage(p, CLI_STAGE_PENALTIES,
                               "--repeat-last-n/--repeat-penalty/--frequency-penalty/"
                               "--presence-penalty");
     if (!s) return -1;
@@ -113,8 +153,9 @@ static int push_penalties(cli_plan *p, const cli_sampling *o, size_t context) {
 
 static int push_dry(cli_plan *p, const cli_sampling *o, size_t context) {
     label l = {"dry", 3};
-    cli_stage *s = push_stage(p, STAGE_DRY, "--dry-multiplier/--dry-base/--dry-allowed-length/"
-                                            "--dry-penalty-last-n/--dry-breaker");
+    cli_stage *s = push_stage(p, CLI_STAGE_DRY,
+                              "--dry-multiplier/--dry-base/--dry-allowed-length/"
+                              "--dry-penalty-last-n/--dry-breaker");
     if (!s) return -1;
     s->f[0] = o->dry_multiplier, s->f[1] = o->dry_base;
     s->i[0] = o->dry_allowed_length, s->i[1] = window(o->dry_penalty_last_n, context);
@@ -129,7 +170,7 @@ static int push_dry(cli_plan *p, const cli_sampling *o, size_t context) {
 
 static int push_xtc(cli_plan *p, const cli_sampling *o, size_t keep) {
     label l = {"xtc", 3};
-    cli_stage *s = push_stage(p, STAGE_XTC, "--xtc-probability/--xtc-threshold");
+    cli_stage *s = push_stage(p, CLI_STAGE_XTC, "--xtc-probability/--xtc-threshold");
     if (!s) return -1;
     s->f[0] = o->xtc_probability, s->f[1] = o->xtc_threshold, s->keep = keep;
     put_float(&l, "=", s->f[0]);
@@ -141,20 +182,30 @@ static int push_xtc(cli_plan *p, const cli_sampling *o, size_t keep) {
 /* --temp, or temp_ext with --dynatemp-range > 0 (llama.cpp's temp_ext is temp there). */
 static int push_temperature(cli_plan *p, const cli_sampling *o) {
     if (!(o->dynatemp_range > 0.0f))
-        return o->temp == 1.0f ? 0 : push_float(p, STAGE_TEMP, "--temp", "temp", o->temp, 0);
+        return o->temp == 1.0f ? 0 : push_float(p, CLI_STAGE_TEMP, "--temp", "temp", o->temp, 0);
     label l = {"temp_ext", 8};
-    cli_stage *s = push_stage(p, STAGE_TEMP_EXT, "--temp/--dynatemp-range/--dynatemp-exp");
+    cli_stage *s = push_stage(p, CLI_STAGE_TEMP_EXT, "--temp/--dynatemp-range/--dynatemp-exp");
     if (!s) return -1;
     s->f[0] = o->temp, s->f[1] = o->dynatemp_range, s->f[2] = o->dynatemp_exp;
     for (int k = 0; k < 3; k++) put_float(&l, k ? "," : "=", s->f[k]);
     return finish(s, &l);
 }
 
+static int push_adaptive_p(cli_plan *p, const cli_sampling *o) {
+    label l = {"adaptive_p", 10};
+    cli_stage *s = push_stage(p, CLI_STAGE_ADAPTIVE_P, "--adaptive-target/--adaptive-decay");
+    if (!s) return -1;
+    s->f[0] = o->adaptive_target, s->f[1] = o->adaptive_decay;
+    put_float(&l, "=", s->f[0]);
+    put_float(&l, ",", s->f[1]);
+    return finish(s, &l);
+}
+
 static int push_mirostat(cli_plan *p, const cli_sampling *o) {
     int v1 = o->mirostat == 1;
     label l = {"", 0};
-    if (o->temp != 1.0f && push_float(p, STAGE_TEMP, "--temp", "temp", o->temp, 0)) return -1;
-    cli_stage *s = push_stage(p, v1 ? STAGE_MIROSTAT : STAGE_MIROSTAT_V2,
+    if (o->temp != 1.0f && push_float(p, CLI_STAGE_TEMP, "--temp", "temp", o->temp, 0)) return -1;
+    cli_stage *s = push_stage(p, v1 ? CLI_STAGE_MIROSTAT : CLI_STAGE_MIROSTAT_V2,
                               "--mirostat-ent/--mirostat-lr");
     if (!s) return -1;
     s->f[0] = o->mirostat_ent, s->f[1] = o->mirostat_lr, s->i[0] = 100; /* llama.cpp's m */
@@ -170,7 +221,8 @@ static int push_mirostat(cli_plan *p, const cli_sampling *o) {
 static int plan_from_flags(const cli_sampling *o, size_t context, cli_plan *p) {
     size_t keep = (size_t)o->min_keep;
     if (o->n_bias && push_bias(p, o)) return -1;
-    if (o->mirostat) return push_mirostat(p, o);
+    if (push_masks(p, o, context)) return -1;
+    if (o->mirostat) return push_mirostat(p, o); /* cli_sampling_check: no adaptive-p */
     if (o->repeat_last_n != 0 &&
         !(o->repeat_penalty == 1.0f && o->frequency_penalty == 0.0f &&
           o->presence_penalty == 0.0f) &&
@@ -180,26 +232,33 @@ static int plan_from_flags(const cli_sampling *o, size_t context, cli_plan *p) {
         push_dry(p, o, context))
         return -1;
     if (!(o->top_n_sigma <= 0.0f) &&
-        push_float(p, STAGE_TOP_N_SIGMA, "--top-n-sigma", "top_n_sigma", o->top_n_sigma, 0))
+        push_float(p, CLI_STAGE_TOP_N_SIGMA, "--top-n-sigma", "top_n_sigma", o->top_n_sigma, 0))
         return -1;
     if (o->top_k > 0) {
         label l = {"top_k", 5};
-        cli_stage *s = push_stage(p, STAGE_TOP_K, "--top-k");
+        cli_stage *s = push_stage(p, CLI_STAGE_TOP_K, "--top-k");
         if (!s) return -1;
         s->i[0] = o->top_k;
         put_int(&l, "=", (long)o->top_k);
         if (finish(s, &l)) return -1;
     }
     if (!(o->typical >= 1.0f) &&
-        push_float(p, STAGE_TYPICAL, "--typical", "typical", o->typical, keep))
+        push_float(p, CLI_STAGE_TYPICAL, "--typical", "typical", o->typical, keep))
         return -1;
-    if (!(o->top_p >= 1.0f) && push_float(p, STAGE_TOP_P, "--top-p", "top_p", o->top_p, keep))
+    if (!(o->top_p >= 1.0f) && push_float(p, CLI_STAGE_TOP_P, "--top-p", "top_p", o->top_p, keep))
         return -1;
-    if (!(o->min_p <= 0.0f) && push_float(p, STAGE_MIN_P, "--min-p", "min_p", o->min_p, keep))
+    if (!(o->min_p <= 0.0f) && push_float(p, CLI_STAGE_MIN_P, "--min-p", "min_p", o->min_p, keep))
+        return -1;
+    if (!(o->epsilon_cutoff <= 0.0f) &&
+        push_float(p, CLI_STAGE_EPSILON, "--epsilon-cutoff", "epsilon", o->epsilon_cutoff, keep))
+        return -1;
+    if (!(o->eta_cutoff <= 0.0f) &&
+        push_float(p, CLI_STAGE_ETA, "--eta-cutoff", "eta", o->eta_cutoff, keep))
         return -1;
     if (!(o->xtc_probability <= 0.0f || o->xtc_threshold > 0.5f) && push_xtc(p, o, keep))
         return -1;
-    return push_temperature(p, o);
+    if (push_temperature(p, o)) return -1;
+    return o->adaptive_target < 0.0f ? 0 : push_adaptive_p(p, o);
 }
 
 static int is_blank(char ch) { return ch && strchr(" \t\n\v\f\r", ch) != NULL; }
@@ -213,7 +272,7 @@ static int plan_from_spec(const char *spec, cli_plan *p) {
         }
         size_t start = i;
         while (spec[i] && !is_blank(spec[i])) i++;
-        cli_stage *s = push_stage(p, STAGE_SPEC, "--samplers");
+        cli_stage *s = push_stage(p, CLI_STAGE_SPEC, "--samplers");
         if (!s || !(s->item = malloc(i - start + 1))) return -1;
         memcpy(s->item, spec + start, i - start);
         s->item[i - start] = 0;
@@ -242,104 +301,4 @@ void cli_plan_spec(const cli_plan *p, char *buf, size_t cap) {
     buf[0] = 0;
     for (size_t i = 0; i < p->n && n < cap; i++)
         n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? " " : "", p->stage[i].item);
-}
-
-/* ---- chains ------------------------------------------------------------------------------- */
-
-static tsamp_status stage_add(tsamp_chain *c, const cli_stage *s, tsamp_parse_error *pe) {
-    const cli_sampling *o = s->lists;
-    switch (s->kind) {
-    case STAGE_BIAS: return tsamp_chain_add_logit_bias(c, o->bias, o->n_bias);
-    case STAGE_PENALTIES:
-        return tsamp_chain_add_penalties(c, s->i[0], s->f[0], s->f[1], s->f[2]);
-    case STAGE_DRY:
-        return tsamp_chain_add_dry(c, s->f[0], s->f[1], s->i[0], s->i[1], o->breaker_ids,
-                                   o->breaker_lens, o->n_breakers);
-    case STAGE_TOP_N_SIGMA: return tsamp_chain_add_top_n_sigma(c, s->f[0]);
-    case STAGE_TOP_K: return tsamp_chain_add_top_k(c, s->i[0]);
-    case STAGE_TYPICAL: return tsamp_chain_add_typical(c, s->f[0], s->keep);
-    case STAGE_TOP_P: return tsamp_chain_add_top_p(c, s->f[0], s->keep);
-    case STAGE_MIN_P: return tsamp_chain_add_min_p(c, s->f[0], s->keep);
-    case STAGE_XTC: return tsamp_chain_add_xtc(c, s->f[0], s->f[1], s->keep);
-    case STAGE_TEMP: return tsamp_chain_add_temperature(c, s->f[0]);
-    case STAGE_TEMP_EXT: return tsamp_chain_add_temp_ext(c, s->f[0], s->f[1], s->f[2]);
-    case STAGE_MIROSTAT: return tsamp_chain_add_mirostat(c, s->f[0], s->f[1], s->i[0]);
-    case STAGE_MIROSTAT_V2: return tsamp_chain_add_mirostat_v2(c, s->f[0], s->f[1]);
-    default: return tsamp_chain_parse_ex(c, s->item, pe);
-    }
-}
-
-static void stage_error(const cli_plan *p, const cli_stage *s, tsamp_status st,
-                        const tsamp_parse_error *pe, char *msg, size_t cap) {
-    if (s->kind != STAGE_SPEC) {
-        snprintf(msg, cap, "%s: %s is not allowed (%s)", s->source, s->item,
-                 tsamp_status_str(st));
-        return;
-    }
-    int detail = st == TSAMP_ERR_PARSE || st == TSAMP_ERR_INVALID_PARAM;
-    size_t at = s->spec_offset + (detail ? pe->offset : 0);
-    snprintf(msg, cap, "--samplers: byte %zu: %s\n  %s\n  %*s^", at,
-             detail ? pe->message : tsamp_status_str(st), p->spec, (int)at, "");
-}
-
-tsamp_status cli_chain_create(const cli_plan *p, size_t n_stages, size_t n_vocab,
-                              const cli_chain_setup *setup, tsamp_chain **out, char *msg,
-                              size_t cap) {
-    tsamp_chain_params params = tsamp_chain_default_params();
-    params.seed = setup->seed;
-    params.stream = setup->stream;
-    tsamp_chain *c = NULL;
-    tsamp_status st = tsamp_chain_create(&c, n_vocab, &params);
-    *out = NULL;
-    if (st != TSAMP_OK) {
-        snprintf(msg, cap, "cannot create a chain for %zu tokens: %s", n_vocab,
-                 tsamp_status_str(st));
-        return st;
-    }
-    for (size_t i = 0; i < n_stages && i < p->n; i++) {
-        tsamp_parse_error pe = {0, ""};
-        st = stage_add(c, &p->stage[i], &pe);
-        if (st != TSAMP_OK) {
-            stage_error(p, &p->stage[i], st, &pe, msg, cap);
-            tsamp_chain_free(c);
-            return st;
-        }
-    }
-    for (size_t i = 0; i < setup->n_history; i++) {
-        st = tsamp_chain_accept(c, setup->history[i]);
-        if (st != TSAMP_OK) {
-            snprintf(msg, cap, "--history: token %ld is outside the vocabulary (0 .. %zu)",
-                     (long)setup->history[i], n_vocab - 1);
-            tsamp_chain_free(c);
-            return st;
-        }
-    }
-    *out = c;
-    return TSAMP_OK;
-}
-
-int cli_parse_ids(const char *s, int32_t **ids, size_t *n, char *msg, size_t cap) {
-    size_t count = *s ? 1 : 0;
-    for (const char *q = s; *q; q++) count += *q == ',';
-    int32_t *v = malloc((count ? count : 1) * sizeof *v);
-    if (!v) {
-        snprintf(msg, cap, "out of memory");
-        return -1;
-    }
-    const char *q = s;
-    for (size_t i = 0; i < count; i++) {
-        char *end;
-        errno = 0;
-        long x = (*q >= '0' && *q <= '9') ? strtol(q, &end, 10) : -1;
-        if (x < 0 || errno || x > INT32_MAX || (*end && *end != ',')) {
-            snprintf(msg, cap, "expected token ids like 1,2,3, got \"%s\"", s);
-            free(v);
-            return -1;
-        }
-        v[i] = (int32_t)x;
-        q = *end ? end + 1 : end;
-    }
-    *ids = v;
-    *n = count;
-    return 0;
 }

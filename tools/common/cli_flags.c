@@ -15,8 +15,13 @@ typedef struct {
 
 #define F(field) offsetof(cli_sampling, field)
 
-/* In llama.cpp's chain order, so the help reads as the chain does. */
+/* In the chain's order (cli_chain.h), so the help reads as the chain does. */
 static const flag_def FLAGS[] = {
+    {"--min-length", "N", 'k', F(min_length), "hold back --eos-token for N tokens (0: off)"},
+    {"--no-repeat-ngram-size", "N", 'k', F(no_repeat_ngram_size),
+     "mask tokens that repeat an N-gram (0: off)"},
+    {"--no-repeat-ngram-last-n", "N", 'i', F(no_repeat_ngram_last_n),
+     "no-repeat-ngram: window (-1: all)"},
     {"--repeat-last-n", "N", 'i', F(repeat_last_n), "penalties: window (0: off, -1: all)"},
     {"--repeat-penalty", "F", 'f', F(repeat_penalty), "penalties: repeat penalty (1: off)"},
     {"--presence-penalty", "F", 'f', F(presence_penalty), "penalties: presence (0: off)"},
@@ -30,15 +35,21 @@ static const flag_def FLAGS[] = {
     {"--typical", "P", 'f', F(typical), "locally typical sampling (>= 1: off)"},
     {"--top-p", "P", 'f', F(top_p), "keep the most probable up to mass P (>= 1: off)"},
     {"--min-p", "P", 'f', F(min_p), "keep p >= P * the top p (<= 0: off)"},
+    {"--epsilon-cutoff", "EPS", 'f', F(epsilon_cutoff), "keep p >= EPS, EPS < 1 (<= 0: off)"},
+    {"--eta-cutoff", "EPS", 'f', F(eta_cutoff),
+     "keep p >= min(EPS, sqrt(EPS) exp(-entropy)) (<= 0: off)"},
     {"--xtc-probability", "P", 'f', F(xtc_probability), "XTC: chance to act (0: off)"},
     {"--xtc-threshold", "P", 'f', F(xtc_threshold), "XTC: top choices have p >= P (> 0.5: off)"},
     {"--temp", "T", 'f', F(temp), "temperature (0: greedy, 1: off)"},
     {"--dynatemp-range", "R", 'f', F(dynatemp_range), "temperature in T +- R by entropy (0: off)"},
     {"--dynatemp-exp", "E", 'f', F(dynatemp_exp), "dynamic temperature exponent"},
-    {"--mirostat", "N", 'm', F(mirostat), "1, 2: temp + mirostat v1, v2 only (0: off)"},
+    {"--adaptive-target", "P", 'f', F(adaptive_target),
+     "adaptive-p: favour tokens of p near P (< 0: off)"},
+    {"--adaptive-decay", "D", 'f', F(adaptive_decay), "adaptive-p: decay, 0 .. 0.99"},
+    {"--mirostat", "N", 'm', F(mirostat), "1, 2: temp + mirostat v1, v2 (0: off)"},
     {"--mirostat-lr", "ETA", 'f', F(mirostat_lr), "mirostat learning rate"},
     {"--mirostat-ent", "TAU", 'f', F(mirostat_ent), "mirostat target surprise, bits"},
-    {"--min-keep", "N", 'k', F(min_keep), "top-p, min-p, typical, XTC keep >= N tokens"},
+    {"--min-keep", "N", 'k', F(min_keep), "top-p, min-p, typical, epsilon, eta, XTC keep >= N"},
 };
 #define N_FLAGS (sizeof FLAGS / sizeof FLAGS[0])
 
@@ -62,19 +73,14 @@ void cli_sampling_defaults(cli_sampling *s) {
     s->dry_penalty_last_n = -1;
     s->mirostat_lr = 0.1f;
     s->mirostat_ent = 5.0f;
-}
-
-void cli_sampling_free(cli_sampling *s) {
-    free(s->breaker_ids);
-    free(s->breaker_lens);
-    free(s->bias);
-    s->breaker_ids = NULL, s->breaker_lens = NULL, s->bias = NULL;
-    s->n_breaker_ids = s->n_breakers = s->n_bias = 0;
+    s->no_repeat_ngram_last_n = -1; /* Hugging Face looks at the whole sequence */
+    s->adaptive_target = -1.0f;     /* llama.cpp's defaults */
+    s->adaptive_decay = 0.9f;
 }
 
 static int is_blank(char ch) { return ch && strchr(" \t\n\v\f\r", ch) != NULL; }
 
-static int parse_float(const char *v, float *out) {
+int cli_parse_float(const char *v, float *out) {
     char *end;
     if (!*v || is_blank(*v)) return -1; /* strtof would skip blanks */
     errno = 0;
@@ -94,75 +100,19 @@ static int parse_int32(const char *v, int32_t *out) {
     return 0;
 }
 
-/* "15043+1", "15043-inf": llama.cpp's TOKEN_ID(+/-)BIAS. */
-static int add_bias(cli_sampling *s, const char *v) {
-    char *end;
-    if (*v < '0' || *v > '9') return -1;
-    errno = 0;
-    long id = strtol(v, &end, 10);
-    float b;
-    if (errno || id > INT32_MAX || (*end != '+' && *end != '-') || parse_float(end, &b))
-        return -1;
-    tsamp_logit_bias *nb = realloc(s->bias, (s->n_bias + 1) * sizeof *nb);
-    if (!nb) return -1;
-    s->bias = nb;
-    s->bias[s->n_bias].token = (int32_t)id;
-    s->bias[s->n_bias++].bias = b;
-    return 0;
-}
-
-/* One breaker: "13" or "29871,13" (token ids in order). */
-static int add_breaker(cli_sampling *s, const char *v) {
-    int32_t *ids;
-    size_t n;
-    char msg[8];
-    if (cli_parse_ids(v, &ids, &n, msg, sizeof msg)) return -1;
-    if (n == 0) {
-        free(ids);
-        return -1;
-    }
-    int32_t *nid = realloc(s->breaker_ids, (s->n_breaker_ids + n) * sizeof *nid);
-    if (nid) s->breaker_ids = nid;
-    size_t *nl = realloc(s->breaker_lens, (s->n_breakers + 1) * sizeof *nl);
-    if (nl) s->breaker_lens = nl;
-    if (!nid || !nl) {
-        free(ids);
-        return -1;
-    }
-    memcpy(s->breaker_ids + s->n_breaker_ids, ids, n * sizeof *ids);
-    s->n_breaker_ids += n;
-    s->breaker_lens[s->n_breakers++] = n;
-    free(ids);
-    return 0;
-}
-
-static int list_flag(cli_sampling *s, const char *flag, const char *value, char *msg,
-                     size_t cap) {
-    int bias = !strcmp(flag, "--logit-bias");
-    if (!bias && strcmp(flag, "--dry-breaker")) return 0;
-    if ((bias ? add_bias(s, value) : add_breaker(s, value)) == 0) {
-        if (!s->chosen) s->chosen = bias ? "--logit-bias" : "--dry-breaker";
-        return 1;
-    }
-    snprintf(msg, cap, "%s: expected %s, got \"%s\"", flag,
-             bias ? "TOKEN+BIAS or TOKEN-BIAS (e.g. 15043+1, 2-inf)" : "token ids like 13 or 29871,13",
-             value);
-    return -1;
-}
-
 int cli_sampling_flag(cli_sampling *s, const char *flag, const char *value, char *msg,
                       size_t cap) {
     if (!strcmp(flag, "--samplers")) {
         s->spec = value;
         return 1;
     }
-    int rc = list_flag(s, flag, value, msg, cap);
+    int rc = cli_list_flag(s, flag, value, msg, cap);
     if (rc) return rc;
     for (size_t i = 0; i < N_FLAGS; i++) {
         const flag_def *d = &FLAGS[i];
         if (strcmp(flag, d->flag) != 0) continue;
         void *field = (char *)s + d->offset;
-        int bad = d->type == 'f' ? parse_float(value, (float *)field)
+        int bad = d->type == 'f' ? cli_parse_float(value, (float *)field)
                                  : parse_int32(value, (int32_t *)field);
         int32_t iv = d->type == 'f' ? 0 : *(int32_t *)field;
         if (!bad && ((d->type == 'k' && iv < 0) || (d->type == 'm' && (iv < 0 || iv > 2))))
@@ -185,7 +135,8 @@ int cli_sampling_flag(cli_sampling *s, const char *flag, const char *value, char
 void cli_sampling_help(FILE *f) {
     cli_sampling def;
     cli_sampling_defaults(&def);
-    fprintf(f, "sampler flags (llama.cpp's names and defaults, listed in its chain order):\n");
+    fprintf(f, "sampler flags (llama.cpp's names and defaults; Hugging Face's names for what\n"
+               "llama.cpp lacks), in the chain's order:\n");
     for (size_t i = 0; i < N_FLAGS; i++) {
         const flag_def *d = &FLAGS[i];
         const void *field = (const char *)&def + d->offset;
@@ -195,12 +146,25 @@ void cli_sampling_help(FILE *f) {
         else snprintf(val, sizeof val, "%ld", (long)*(const int32_t *)field);
         fprintf(f, "  %-26s %s (default %s)\n", name, d->help, val);
     }
+    cli_list_flags_help(f);
     fprintf(f,
-            "  %-26s add B to the token's logit (-inf bans it); repeatable; first in\n"
-            "  %-26s the chain, also with --mirostat\n"
-            "  %-26s a DRY sequence breaker as token ids; repeatable (there is no\n"
-            "  %-26s tokenizer here: llama.cpp's default string breakers do not apply)\n"
             "  %-26s the whole chain as a spec string instead of the flags above,\n"
             "  %-26s e.g. \"top_k=40 top_p=0.95 temp=0.7\" (grammar: tsamp.h)\n",
-            "--logit-bias ID+B|ID-B", "", "--dry-breaker IDS", "", "--samplers SPEC", "");
+            "--samplers SPEC", "");
+}
+
+int cli_sampling_check(const cli_sampling *s, char *msg, size_t cap) {
+    if (s->min_length > 0 && s->n_eos == 0) {
+        snprintf(msg, cap, "--min-length %ld: needs --eos-token ID (the token it holds back)",
+                 (long)s->min_length);
+        return -1;
+    }
+    /* NaN counts as given: the library then reports it. */
+    if (s->mirostat && !(s->adaptive_target < 0.0f)) {
+        snprintf(msg, cap,
+                 "--adaptive-target: not with --mirostat (both steer the chain's last step; "
+                 "use one)");
+        return -1;
+    }
+    return 0;
 }

@@ -101,6 +101,12 @@ void cli_help_command(FILE *f, const char *cmd) {
           "  \"top_k=40 top_p=0.95 min_p=0.05 temp=0.8\". Processors whose values make them\n"
           "  no-ops are left out. A -1 window means every token of the run (--history and\n"
           "  the steps).\n"
+          "  The chain: logit bias, allow, deny, min-length, no-repeat-ngram, penalties, DRY,\n"
+          "  top-n-sigma, top-k, typical, top-p, min-p, epsilon, eta, XTC, temperature,\n"
+          "  adaptive-p. --mirostat keeps the logit bias and the four masks after it, then\n"
+          "  has temperature and mirostat only (as llama.cpp); with --adaptive-target >= 0 it\n"
+          "  is a usage error. --min-length counts the chain's position: --history tokens,\n"
+          "  then one per step.\n"
           "\nexit codes: 0 ok, 1 input or output error, 2 usage error, 3 sampling error\n",
           f);
 }
