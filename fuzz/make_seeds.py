@@ -265,6 +265,7 @@ def seeds():
     a["empty"] = b""
 
     chain_api_seeds(s)
+    speculative_seeds(s)
     return s
 
 
@@ -320,6 +321,12 @@ def chain_api_seeds(s):
     l["mask-all"] = lp([], f32(3.0), "raw", extra="logit_bias_mask")
     l["adaptive-p"] = lp(demo, SPREAD, "i16", extra="adaptive_p", extra_at=1, history=(1, 2),
                          sampled=3)
+    # Found while writing this target: logits spanning more than FLT_MAX at a subnormal scale
+    # (the far token has probability e^-2 / (1 + e^-2); position 1 of seed 0 draws it) gave
+    # logprob -inf, as x - max overflowed where the weights take the overflow-safe form.
+    l["regress-span-overflow"] = lp(huge_t, bytes([PAL["nfmax"], PAL["fmax"]]), "palette", n_top=2,
+                            seed=0, start=1)
+
     def score(head, mode, temp=("u8", 32), q=(0, 0), target=(1, 3), steps=8, stride=5,
               raws=(), rep=0, step=0):
         """fuzz_scoring.c's tail: temperature, Q, target, perplexity sequence."""
@@ -353,11 +360,53 @@ def chain_api_seeds(s):
     sc["raw-bits"] = score(SPREAD, "i16", steps=1, raws=(0,))  # 1.5
     sc["tiled-large"] = score(SPREAD, "i16", q=(3, 100), rep=248 + 5, step=3)
 
-    # Found while writing this target: logits spanning more than FLT_MAX at a subnormal scale
-    # (the far token has probability e^-2 / (1 + e^-2); position 1 of seed 0 draws it) gave
-    # logprob -inf, as x - max overflowed where the weights take the overflow-safe form.
-    l["regress-span-overflow"] = lp(huge_t, bytes([PAL["nfmax"], PAL["fmax"]]), "palette", n_top=2,
-                            seed=0, start=1)
+
+
+def speculative_seeds(s):
+    """fuzz_speculative.c: target and draft chains, k, how drafts are made, bad arguments."""
+    demo = [("top_k", dict(k=("edge", K_EDGE["40"]))), ("top_p", dict(p=("edge", P_EDGE["0.95"]))),
+            ("temperature", dict(t=("u16", 3277)))]
+    hot = [("temperature", dict(t=("u8", 64)))]  # t = 2
+    greedy = [("temperature", dict(t=("edge", TEMP_EDGE["0"])))]
+    bads = ["same", "draft-null", "draft-logits-null", "tokens-null", "vocab", "overflow",
+            "out-null", "n-out-null", "target-null", "target-logits-null", "token-range"]
+
+    def spec(head, mode, t=(), d=(), k=4, drafted=True, rows=0, null_draft=False, rot=7,
+             rot_d=33, poison=0, bad=None, ids=(), rep=0, step=0, tkw=None, dkw=None):
+        tail = config(Tail(), t, **(tkw or {}))
+        config(tail, d, seed=7, **(dkw or {}))
+        tail.u8(k).u8(int(drafted) | rows << 1 | int(null_draft) << 3).u16(rot).u16(rot_d)
+        tail.u8(poison).u8(0 if bad is None else 160 + bads.index(bad))
+        for i in range(k):
+            tail.u16(ids[i] if i < len(ids) else 3 * i + 1)
+        return tail.u8(1).logits_header(mode, rep, step).build(head)
+
+    sp = s.setdefault("speculative", {})
+    sp["same-rows"] = spec(SPREAD, "i16", demo, demo)
+    sp["rotated-drafts"] = spec(SPREAD, "i16", demo, hot, k=8, rows=1)
+    sp["halved-drafts"] = spec(SPREAD, "i16", demo, demo[:1], k=6, rows=2)
+    sp["reversed-drafts"] = spec(TIES, "i8", [], hot, k=5, rows=3)
+    sp["raw-ids"] = spec(TIES, "i8", demo, demo, k=5, drafted=False, ids=(0, 3, 0x8000 | 13, 5, 1))
+    sp["greedy-target"] = spec(TIES, "i8", greedy, hot, k=3)
+    sp["greedy-draft"] = spec(SPREAD, "i16", hot, greedy, k=3, rows=1)
+    sp["k0"] = spec(SPREAD, "i16", demo, demo, k=0, null_draft=True)
+    sp["k0-draft"] = spec(TIES, "i8", demo, [], k=0)
+    sp["mirostat-target"] = spec(SPREAD, "i16", demo[:1], [], k=4, rows=1,
+                                 tkw=dict(extra="mirostat_v2", history=(1, 2, 3), sampled=5))
+    sp["penalties-dry"] = spec(TIES, "i8", [], demo, k=4, tkw=dict(extra="penalties", history=(0, 8, 9)),
+                               dkw=dict(extra="dry", history=(0, 8)))
+    # no_repeat_ngram over one token: history 0, then the emitted 0 repeats the bigram (0, 0)
+    sp["masked-mid-call"] = spec(f32(1.5), "raw", [], [], k=3,
+                                 tkw=dict(extra="no_repeat_ngram", history=(0,)))
+    sp["nan-in-draft-row"] = spec(SPREAD, "i16", demo, demo, k=2, poison=192 + 3 * 4)
+    sp["all-masked-target-row"] = spec(SPREAD, "i16", demo, demo, k=2, poison=192 + 3 * 1 + 2)
+    for b in bads:
+        sp["bad-" + b] = spec(TIES, "i8", demo, hot, k=3, bad=b)
+    sp["tiled-large"] = spec(SPREAD, "i16", demo, hot, k=3, rows=1, rep=248 + 4, step=2)
+    sp["span-overflow"] = spec(bytes([PAL["nfmax"], PAL["fmax"], PAL["zero"]]), "palette",
+                               [("temperature", dict(t=("edge", TEMP_EDGE["FLT_MAX"])))],
+                               greedy, k=2, drafted=False, ids=(0, 1),
+                               tkw=dict(extra="mirostat"))
 
 
 def main():
