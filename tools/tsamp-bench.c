@@ -197,7 +197,7 @@ int main(int argc, char **argv) {
     const char *chains = "a,b,c,d,e,g,typ,tns,dyn,mir,xtc,pen", *json_path = NULL, *isa_name = "auto";
     int batch = 1;
     double seconds = 0.3;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) return usage();
         if (!strcmp(a, "--vocab")) vocabs = v;
@@ -208,7 +208,6 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--json")) json_path = v;
         else if (!strcmp(a, "--batch")) batch = atoi(v);
         else return usage();
-        i++;
     }
     tsamp_isa isa = TSAMP_ISA_AUTO;
     for (int i = TSAMP_ISA_AUTO; i <= TSAMP_ISA_NEON; i++)
