@@ -227,7 +227,10 @@ static tsamp_status apply(tsamp_run *r, const tsamp_proc *p, void *state, float 
         l.table[l.used[j]].value = 0;
         l.used[j] = 0;
     }
-    memset(l.tok, 0, 2 * n * sizeof *l.tok); /* tok and z */
+    /* z starts last_n entries after tok, not n: a history shorter than the window would
+     * otherwise leave z's entries in the state */
+    memset(l.tok, 0, n * sizeof *l.tok);
+    memset(l.z, 0, n * sizeof *l.z);
     return first < n_used ? tsamp_view_refresh(c, v) : TSAMP_OK;
 }
 

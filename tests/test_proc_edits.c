@@ -866,6 +866,32 @@ static void test_proc_edits_saturation(void) {
     tsamp_chain_free(c);
 }
 
+/* DRY's scratch returns to zeros after every run, so a saved state depends on the accepted
+ * tokens only: a history shorter than last_n left the repeat lengths in it (found by the
+ * speculative fuzz target, where verifying changed the draft chain's state). */
+static void test_proc_edits_dry_scratch_cleared(void) {
+    const float x[8] = {0.5f, 1.0f, 0.0f, 2.0f, 1.5f, 0.25f, 1.0f, 3.0f};
+    tsamp_chain *a = new_chain(8, 1, TSAMP_ISA_AUTO), *b = new_chain(8, 1, TSAMP_ISA_AUTO);
+    unsigned char sa[1200], sb[1200];
+    size_t la = 0, lb = 0;
+    int32_t t = -1;
+    if (!a || !b) goto done;
+    CHECK(tsamp_chain_parse(a, "dry=0.8,1.75,2,32") == TSAMP_OK);
+    CHECK(tsamp_chain_parse(b, "dry=0.8,1.75,2,32") == TSAMP_OK);
+    for (int i = 0; i < 5; i++) {
+        CHECK(tsamp_chain_accept(a, i % 3) == TSAMP_OK);
+        CHECK(tsamp_chain_accept(b, i % 3) == TSAMP_OK);
+    }
+    CHECK(tsamp_chain_sample(a, x, &t) == TSAMP_OK); /* a run over 5 < 32 tokens of history */
+    CHECK(tsamp_chain_save_state(a, sa, sizeof sa, &la) == TSAMP_OK);
+    CHECK(tsamp_chain_save_state(b, sb, sizeof sb, &lb) == TSAMP_OK);
+    CHECKF(la == lb && memcmp(sa, sb, la) == 0, "a run changed the saved state (%zu, %zu bytes)",
+           la, lb);
+done:
+    tsamp_chain_free(a);
+    tsamp_chain_free(b);
+}
+
 static void test_proc_edits_dry_hand(void) {
     const float x[10] = {0};
     const int32_t all[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
@@ -1828,6 +1854,7 @@ void suite_proc_edits(void) {
     RUN(test_proc_edits_penalties_hand);
     RUN(test_proc_edits_saturation);
     RUN(test_proc_edits_dry_hand);
+    RUN(test_proc_edits_dry_scratch_cleared);
     RUN(test_proc_edits_logit_bias_hand);
     RUN(test_proc_edits_ngram_hand);
     RUN(test_proc_edits_masks_hand);
