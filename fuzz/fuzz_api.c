@@ -3,7 +3,8 @@
  * Input: from the tail, a vocabulary size, then up to 64 operations, each an opcode byte and
  * its arguments: add_* with any parameters, parse of good and bad specs, accept of any id,
  * set_position, reset, sample / distribution on good and bad logits, clone and add under a
- * failing allocator, format into any buffer, and every function with NULL or out-of-domain
+ * failing allocator, format into any buffer, the masks' add_* calls (allow, deny, min_length,
+ * mask callback) on a scratch chain, and every function with NULL or out-of-domain
  * arguments. Invariants: each call returns its documented status; a failed call changes
  * nothing (processor count, position, outputs); only create/clone/add/parse allocate; every
  * allocation is freed; the library never crashes.
@@ -353,12 +354,112 @@ static void op_misc(api *a) {
     FUZZ_CHECK(u1 == u2 && u1 >= 0.0 && u1 < 1.0, "rng_at: %.17g, %.17g", u1, u2);
 }
 
+/* The masks through their add_* calls (the other targets add them by spec), on a scratch chain
+ * of the same vocabulary: the documented status, then one sample of good logits, which may
+ * only give ALL_MASKED (when the mask leaves nothing) and otherwise a token the mask allows. */
+typedef struct {
+    uint8_t pattern; /* the callback keeps the ids whose low bits differ from it */
+    size_t calls;
+} mask_rule;
+
+static int rule_keeps(const mask_rule *m, int32_t id) { return ((uint32_t)id & 3u) != m->pattern; }
+
+static void keep_by_rule(void *user, const int32_t *ids, size_t n, uint8_t *keep) {
+    mask_rule *m = user;
+    m->calls++;
+    for (size_t i = 0; i < n; i++) keep[i] = (uint8_t)rule_keeps(m, ids[i]);
+}
+
+static int listed(const int32_t *ids, size_t n, int32_t id) {
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == id) return 1;
+    return 0;
+}
+
+static void op_masks(api *a) {
+    uint8_t what = fuzz_take_u8(&a->in);
+    int32_t ids[4];
+    size_t n_ids = fuzz_take_u8(&a->in) % 5;
+    int in_range = 1;
+    for (size_t i = 0; i < n_ids; i++) {
+        ids[i] = fuzz_take_u8(&a->in) % 4 ? (int32_t)(fuzz_take_u16(&a->in) % a->n)
+                                          : fuzz_take_k(&a->in);
+        in_range &= ids[i] >= 0 && (size_t)ids[i] < a->n;
+    }
+    mask_rule rule = {(uint8_t)(what >> 4 & 3), 0};
+    uint64_t min_length = fuzz_take_u8(&a->in);
+    tsamp_chain_params p = tsamp_chain_default_params();
+    p.allocator = a->alloc;
+    tsamp_chain *d = NULL;
+    FUZZ_CHECK_STATUS(tsamp_chain_create(&d, a->n, &p), TSAMP_OK, "create (masks)");
+    if (!d) return;
+    tsamp_status st, want = in_range ? TSAMP_OK : TSAMP_ERR_VOCAB;
+    const char *name;
+    switch (what % 4) {
+    case 0:
+        name = "add_allow";
+        st = tsamp_chain_add_allow(d, n_ids ? ids : NULL, n_ids);
+        break;
+    case 1:
+        name = "add_deny";
+        st = tsamp_chain_add_deny(d, n_ids ? ids : NULL, n_ids);
+        break;
+    case 2:
+        name = "add_min_length";
+        if (!n_ids) ids[0] = fuzz_take_k(&a->in);
+        want = ids[0] >= 0 && (size_t)ids[0] < a->n ? TSAMP_OK : TSAMP_ERR_VOCAB;
+        st = tsamp_chain_add_min_length(d, ids[0], min_length);
+        break;
+    default:
+        name = "add_mask_callback";
+        want = what & 8 ? TSAMP_OK : TSAMP_ERR_NULL;
+        st = tsamp_chain_add_mask_callback(d, what & 8 ? keep_by_rule : NULL, &rule);
+        break;
+    }
+    FUZZ_CHECK_STATUS(st, want, name);
+    FUZZ_CHECK(tsamp_chain_n_processors(d) == (st == TSAMP_OK), "%s: %zu processors", name,
+               tsamp_chain_n_processors(d));
+    int added_mask = st == TSAMP_OK; /* else the chain is empty: any token */
+    size_t allocs = a->k.allocs;
+    int32_t tok = NO_TOKEN;
+    st = tsamp_chain_sample(d, a->good, &tok);
+    FUZZ_CHECK(a->k.allocs == allocs, "%s: sample allocated", name);
+    FUZZ_CHECK(st == TSAMP_OK || st == TSAMP_ERR_ALL_MASKED, "%s: sample gave %s", name,
+               tsamp_status_str(st));
+    if (st == TSAMP_OK) {
+        FUZZ_CHECK(tok >= 0 && (size_t)tok < a->n, "%s: token %ld", name, (long)tok);
+        /* the position is 0, so min_length holds eos back when min_length > 0 */
+        int allowed = !added_mask      ? 1
+                      : what % 4 == 0 ? listed(ids, n_ids, tok) /* n_ids 0 allows nothing */
+                      : what % 4 == 1 ? !listed(ids, n_ids, tok)
+                      : what % 4 == 2 ? min_length == 0 || tok != ids[0]
+                      : !(what & 8) || rule_keeps(&rule, tok);
+        FUZZ_CHECK(allowed, "%s: sampled token %ld, which it masks", name, (long)tok);
+    } else {
+        /* ALL_MASKED only when the mask leaves no token of the (all finite) logits */
+        int left = 0;
+        for (size_t t = 0; t < a->n && !left; t++) {
+            int32_t id = (int32_t)t;
+            left = !added_mask      ? 1
+                   : what % 4 == 0 ? listed(ids, n_ids, id)
+                   : what % 4 == 1 ? !listed(ids, n_ids, id)
+                   : what % 4 == 2 ? min_length == 0 || id != ids[0]
+                   : !(what & 8) || rule_keeps(&rule, id);
+        }
+        FUZZ_CHECK(!left, "%s: ALL_MASKED though token(s) remain", name);
+        FUZZ_CHECK(tok == NO_TOKEN, "%s: token written on an error", name);
+    }
+    if (what % 4 == 3 && added_mask)
+        FUZZ_CHECK(rule.calls == 1, "callback ran %zu times", rule.calls);
+    tsamp_chain_free(d);
+}
+
 static void run_op(api *a, uint8_t op) {
-    switch (op % 15) {
+    switch (op % 16) {
     case 0:
     case 1:
     case 2:
-    case 3: op_add(a, op % 15); break;
+    case 3: op_add(a, op % 16); break;
     case 4: op_parse(a); break;
     case 5: op_accept(a); break;
     case 6:
@@ -381,10 +482,11 @@ static void run_op(api *a, uint8_t op) {
         op_null_chain();
         op_numerics(a);
         break;
-    default:
+    case 14:
         op_create(a);
         op_misc(a);
         break;
+    default: op_masks(a); break;
     }
 }
 
