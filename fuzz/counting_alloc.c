@@ -6,6 +6,10 @@
 static void *count_alloc(void *ctx, size_t size) {
     fuzz_counter *k = ctx;
     if (++k->calls == k->fail_at) return NULL;
+    if (size > FUZZ_ALLOC_CAP) {
+        k->refused++;
+        return NULL;
+    }
     void *p = malloc(size);
     if (p) k->allocs++;
     return p;
@@ -18,7 +22,7 @@ static void count_free(void *ctx, void *ptr) {
 }
 
 tsamp_allocator fuzz_counting_allocator(fuzz_counter *k, size_t fail_at) {
-    k->allocs = k->frees = k->calls = 0;
+    k->allocs = k->frees = k->calls = k->refused = 0;
     k->fail_at = fail_at;
     tsamp_allocator a = {count_alloc, count_free, k};
     return a;

@@ -4,7 +4,7 @@
  * its arguments: add_* with any parameters, parse of good and bad specs, accept of any id,
  * set_position, reset, sample / distribution on good and bad logits, clone and add under a
  * failing allocator, format into any buffer, the masks' add_* calls (allow, deny, min_length,
- * mask callback) on a scratch chain, and every function with NULL or out-of-domain
+ * mask callback), logit bias, DRY and mirostat on a scratch chain, and every function with NULL or out-of-domain
  * arguments. Invariants: each call returns its documented status; a failed call changes
  * nothing (processor count, position, outputs); only create/clone/add/parse allocate; every
  * allocation is freed; the library never crashes.
@@ -454,12 +454,105 @@ static void op_masks(api *a) {
     tsamp_chain_free(d);
 }
 
+/* Logit bias, DRY and mirostat through their add_* calls, on a scratch chain: the status is
+ * OK exactly when every parameter is in its documented domain, else one of the errors the
+ * bad ones document (their order is not specified); then one sample of good logits. */
+static int finite_or_ninf(float b) { return b == b && b != INFINITY; }
+
+static void op_edits(api *a) {
+    uint8_t what = fuzz_take_u8(&a->in);
+    size_t n_items = fuzz_take_u8(&a->in) % 5;
+    tsamp_logit_bias biases[4];
+    int32_t ids[4];
+    int ids_ok = 1, biases_ok = 1, all_masked_possible = 1;
+    for (size_t i = 0; i < n_items; i++) {
+        ids[i] = fuzz_take_u8(&a->in) % 4 ? (int32_t)(fuzz_take_u16(&a->in) % a->n)
+                                          : fuzz_take_k(&a->in);
+        ids_ok &= ids[i] >= 0 && (size_t)ids[i] < a->n;
+        biases[i].token = ids[i];
+        biases[i].bias = fuzz_take_u8(&a->in) % 2 ? -INFINITY : fuzz_take_raw_float(&a->in);
+        biases_ok &= finite_or_ninf(biases[i].bias);
+    }
+    float f1 = fuzz_take_raw_float(&a->in), f2 = fuzz_take_raw_float(&a->in);
+    int32_t i1 = fuzz_take_k(&a->in), i2 = fuzz_take_k(&a->in);
+    int f1_ok = isfinite(f1), f2_ok = isfinite(f2);
+    tsamp_chain_params p = tsamp_chain_default_params();
+    p.allocator = a->alloc;
+    tsamp_chain *d = NULL;
+    FUZZ_CHECK_STATUS(tsamp_chain_create(&d, a->n, &p), TSAMP_OK, "create (edits)");
+    if (!d) return;
+    size_t refused = a->k.refused;
+    tsamp_status st;
+    int invalid = 0, vocab = 0; /* which errors the parameters call for */
+    const char *name;
+    size_t len = n_items;
+    switch (what % 4) {
+    case 0:
+        name = "add_logit_bias";
+        st = tsamp_chain_add_logit_bias(d, n_items ? biases : NULL, n_items);
+        invalid = !biases_ok;
+        vocab = !ids_ok;
+        break;
+    case 1:
+        name = "add_dry";
+        st = tsamp_chain_add_dry(d, f1, f2, i1, i2, n_items ? ids : NULL, n_items ? &len : NULL,
+                                 n_items ? 1 : 0);
+        invalid = !f1_ok || !f2_ok || i1 < 0 || i2 < 0;
+        vocab = !ids_ok;
+        break;
+    case 2:
+        name = "add_mirostat";
+        st = tsamp_chain_add_mirostat(d, f1, f2, i1);
+        invalid = !f1_ok || !f2_ok || i1 < 2;
+        break;
+    default:
+        name = "add_mirostat_v2";
+        st = tsamp_chain_add_mirostat_v2(d, f1, f2);
+        invalid = !f1_ok || !f2_ok;
+        break;
+    }
+    if (st == TSAMP_ERR_NOMEM && a->k.refused > refused) { /* a window too large to hold */
+        tsamp_chain_free(d);
+        return;
+    }
+    if (!invalid && !vocab)
+        FUZZ_CHECK_STATUS(st, TSAMP_OK, name);
+    else
+        FUZZ_CHECK((invalid && st == TSAMP_ERR_INVALID_PARAM) || (vocab && st == TSAMP_ERR_VOCAB),
+                   "%s: %s, want%s%s", name, tsamp_status_str(st),
+                   invalid ? " INVALID_PARAM" : "", vocab ? " VOCAB" : "");
+    FUZZ_CHECK(tsamp_chain_n_processors(d) == (st == TSAMP_OK), "%s: %zu processors", name,
+               tsamp_chain_n_processors(d));
+    int bias_masks = st == TSAMP_OK && what % 4 == 0; /* -inf biases mask their tokens */
+    for (size_t t = 0; t < a->n && all_masked_possible; t++) {
+        int masked = 0;
+        for (size_t i = 0; bias_masks && i < n_items; i++)
+            masked |= biases[i].token == (int32_t)t && biases[i].bias == -INFINITY;
+        all_masked_possible = masked;
+    }
+    size_t allocs = a->k.allocs;
+    int32_t tok = NO_TOKEN;
+    for (int step = 0; step < 3; step++) { /* mirostat and DRY change with what is accepted */
+        st = tsamp_chain_sample(d, a->good, &tok);
+        FUZZ_CHECK(st == TSAMP_OK || (st == TSAMP_ERR_ALL_MASKED && all_masked_possible),
+                   "%s: sample gave %s", name, tsamp_status_str(st));
+        if (st != TSAMP_OK) break;
+        FUZZ_CHECK(tok >= 0 && (size_t)tok < a->n, "%s: token %ld", name, (long)tok);
+        for (size_t i = 0; bias_masks && i < n_items; i++)
+            FUZZ_CHECK(biases[i].token != tok || biases[i].bias != -INFINITY,
+                       "%s: sampled token %ld, biased to -inf", name, (long)tok);
+        FUZZ_CHECK_STATUS(tsamp_chain_accept(d, tok), TSAMP_OK, "accept (edits)");
+    }
+    FUZZ_CHECK(a->k.allocs == allocs, "%s: sample or accept allocated", name);
+    tsamp_chain_free(d);
+}
+
 static void run_op(api *a, uint8_t op) {
-    switch (op % 16) {
+    switch (op % 17) {
     case 0:
     case 1:
     case 2:
-    case 3: op_add(a, op % 16); break;
+    case 3: op_add(a, op % 17); break;
     case 4: op_parse(a); break;
     case 5: op_accept(a); break;
     case 6:
@@ -486,7 +579,8 @@ static void run_op(api *a, uint8_t op) {
         op_create(a);
         op_misc(a);
         break;
-    default: op_masks(a); break;
+    case 15: op_masks(a); break;
+    default: op_edits(a); break;
     }
 }
 

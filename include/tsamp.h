@@ -877,7 +877,9 @@ TSAMP_API tsamp_status tsamp_perplexity_value(const tsamp_perplexity *acc, doubl
  *  tsamp_chain_sample(draft, draft row i) (without accepting, so q_i above is what it drew
  *  from; samples without accepts leave history and stateful processors as they are); after
  *  the call it accepts out_tokens into the draft chain if it keeps a history or state. The
- *  draft chain is not changed (only its position is set and restored).
+ *  draft chain's position, history and processor state come out as they went in (its
+ *  position is set and restored); only scratch that the next sample overwrites may differ
+ *  (mirostat's pending draw, adaptive-p's working copy of the probabilities).
  * Every row's logits are checked before any token is emitted, so bad logits change nothing.
  * @param target, draft   distinct chains of the same vocabulary size n (draft unused, may be
  *                        NULL, when k == 0).
@@ -966,7 +968,10 @@ TSAMP_API tsamp_status tsamp_sample_batch(tsamp_chain *const *chains, const floa
  * chain of the same configuration: the position, the accepted history the processors keep,
  * every processor's state (mirostat's mu, penalty counts, ...). Not saved: the processors
  * themselves, the seed, stream and code path (recreate the chain with the same ones), and
- * speed-only guesses. Loading the state into such a chain and decoding on gives bitwise the
+ * the chain's speed-only guesses (where its truncations cut last time). A processor's state
+ * is saved as it is in memory, so the few speed-only or scratch fields kept there (mirostat
+ * v1's previous cut, adaptive-p's probabilities of the last draw) travel with it; they never
+ * change a token. Loading the state into such a chain and decoding on gives bitwise the
  * tokens the saved chain would have given.
  *
  * Format (version 1; every integer little-endian, whatever the host):
