@@ -86,6 +86,7 @@ help:
 	@echo "make test         build and run every test; ends with 'N passed, M failed'"
 	@echo "make bench        quick benchmark: us/token per chain vs SIMD floors and a naive sampler"
 	@echo "make test-aarch64 the tests for aarch64 (NEON) under qemu-user (AARCH64_TESTS= filters)"
+	@echo "make test-llama   the llama.cpp adapter (contrib/llama/) against libllama fetched with npm"
 	@echo "make golden       regenerate tests/golden/ after a deliberate change of tokens"
 	@echo "make fuzz         libFuzzer targets; fuzz-run T=target SECONDS=N; fuzz-ci FUZZ_SECONDS=N"
 	@echo "make install      install header, libraries, tsamp.pc and the tsamp CLI (PREFIX=$(PREFIX) DESTDIR=)"
