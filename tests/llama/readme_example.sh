@@ -12,7 +12,7 @@ if [ ! -f "$gguf" ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$bin" "$gguf" "Once upon a time" "${TSAMP_LLAMA_LIBDIR:?}" >"$tmp/out" 2>"$tmp/err"
+"$bin" "$gguf" "Once upon a time" 1 "${TSAMP_LLAMA_LIBDIR:?}" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 text=$(cat "$tmp/out")
 case "$text" in
