@@ -45,12 +45,12 @@ llama-run: $(LLAMA_TEST_BIN) $(LLAMA_EXAMPLE_BIN) $(SHARED)
 $(LLAMA_STAMP):
 	@echo "$@ is missing: run make test-llama (or make llama-fetch)"; exit 1
 
-LLAMA_TEST_SRC := tests/llama/test_llama_adapter.c tests/llama/llama2c_gguf.c
+LLAMA_TEST_SRC := tests/llama/test_llama_adapter.c tests/llama/llama2c_gguf.c tests/check.c
 
-$(LLAMA_TEST_BIN): $(LLAMA_TEST_SRC) tests/llama/llama2c_gguf.h $(LLAMA_SRC) $(LLAMA_HDR) \
+$(LLAMA_TEST_BIN): $(LLAMA_TEST_SRC) tests/llama/llama2c_gguf.h tests/check.h $(LLAMA_SRC) $(LLAMA_HDR) \
                    include/tsamp.h $(STATIC) $(LLAMA_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(APP_CFLAGS) -I$(LLAMA_DIR)/include -Icontrib/llama \
+	$(CC) $(APP_CFLAGS) -I$(LLAMA_DIR)/include -Icontrib/llama -Itests \
 	    -DLLAMA_LIB_DIR='"$(abspath $(LLAMA_DIR)/lib)"' $(LLAMA_TEST_SRC) $(LLAMA_SRC) -o $@ \
 	    $(STATIC) -L$(LLAMA_DIR)/lib -lllama -lggml -lggml-base \
 	    -Wl,-rpath,$(abspath $(LLAMA_DIR)/lib) $(LLAMA_WRAP) $(LDLIBS_ALL)

@@ -7,6 +7,9 @@
 void check_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void check_run(const char *name, void (*fn)(void));
+/* Which tests check_run runs: a name containing one of the plain patterns (all if there are
+ * none) and none of the "-PATTERN" ones. */
+void check_select(int n, char *const *patterns);
 /* Marks the current test skipped, with the reason (e.g. a missing model file): it then
  * reports "SKIP name: reason" instead of PASS. */
 void check_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,7 +13,6 @@
  * assert that sampling allocates nothing.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "llama.h"
 #include "llama2c_gguf.h"
 #include "tsamp.h"
@@ -50,47 +50,6 @@ void *__wrap_calloc(size_t n, size_t m) {
 void *__wrap_realloc(void *p, size_t n) {
     n_allocs++;
     return __real_realloc(p, n);
-}
-
-/* ---- harness ---------------------------------------------------------------------------- */
-
-static int fails;
-static char skip_reason[200];
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void check_fail(const char *file, int line, const char *fmt, ...) {
-    if (++fails > 10) return;
-    va_list ap;
-    va_start(ap, fmt);
-    printf("  %s:%d: ", file, line);
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-}
-#define CHECK(c)                                                                              \
-    do {                                                                                      \
-        if (!(c)) check_fail(__FILE__, __LINE__, "%s", #c);                                   \
-    } while (0)
-#define CHECKF(c, ...)                                                                        \
-    do {                                                                                      \
-        if (!(c)) check_fail(__FILE__, __LINE__, __VA_ARGS__);                                \
-    } while (0)
-
-static void run(const char *name, void (*fn)(void), const char *filter) {
-    if (filter && !strstr(name, filter)) return;
-    fails = 0;
-    skip_reason[0] = 0;
-    fflush(stdout);
-    fn();
-    if (fails)
-        printf("FAIL llama: %s (%d failed checks)\n", name, fails);
-    else if (skip_reason[0])
-        printf("SKIP llama: %s: %s\n", name, skip_reason);
-    else
-        printf("PASS llama: %s\n", name);
-    fflush(stdout);
 }
 
 /* ---- fixed pseudo-random logits --------------------------------------------------------- */
@@ -768,13 +727,11 @@ static void test_real_model(void) {
     const char *model = getenv("TSAMP_LLAMA_MODEL"), *tok = getenv("TSAMP_LLAMA_TOKENIZER");
     const char *gguf = getenv("TSAMP_LLAMA_GGUF");
     if (!model || !tok || !gguf) {
-        snprintf(skip_reason, sizeof skip_reason,
-                 "TSAMP_LLAMA_MODEL, TSAMP_LLAMA_TOKENIZER, TSAMP_LLAMA_GGUF not set");
+        check_skip("TSAMP_LLAMA_MODEL, TSAMP_LLAMA_TOKENIZER, TSAMP_LLAMA_GGUF not set");
         return;
     }
     if (access(model, R_OK) != 0 || access(tok, R_OK) != 0) {
-        snprintf(skip_reason, sizeof skip_reason,
-                 "no model at %s (the other tests ran on fixed logits only)", model);
+        check_skip("no model at %s (the other tests ran on fixed logits only)", model);
         return;
     }
     char err[256];
@@ -840,26 +797,29 @@ static void test_real_model(void) {
 }
 
 int main(int argc, char **argv) {
-    const char *filter = argc > 1 ? argv[1] : NULL;
+    check_select(argc - 1, argv + 1);
     init_base();
     printf("  note: libllama %s\n", llama_version());
-    run("interface layout, name, chain membership", test_layout, filter);
-    run("same tokens as tsamp_chain_sample, 12 specs, vocabulary in id order",
-        test_same_tokens_full_vocab, filter);
-    run("same tokens with shuffled arrays and subsets", test_same_tokens_shuffled_and_subsets,
-        filter);
-    run("small subsets and a single entry", test_small_subsets, filter);
-    run("reset gives the tokens of a fresh sampler", test_reset, filter);
-    run("clone and llama_sampler_copy continue identically", test_clone_and_copy, filter);
-    run("greedy picks llama_sampler_init_greedy's token", test_greedy_matches_llama, filter);
-    run("llama.cpp temp-0 / top-k-1 chains pick tsamp's token", test_llama_temp0_chains, filter);
-    run("after llama.cpp's top_k: tokens of tsamp's own top_k", test_llama_filters_before, filter);
-    run("TSAMP_LLAMA_FILL_P matches tsamp and llama.cpp's probabilities", test_fill_p, filter);
-    run("from_chain: ownership, mask callback", test_from_chain, filter);
-    run("errors: NULL + message; bad arrays select -1", test_errors, filter);
-    run("no allocation per token", test_no_allocation_per_token, filter);
-    run("timing (notes only)", test_timing_notes, filter);
-    run("llama_sampler_sample in a real llama.cpp context (stories260K as GGUF)",
-        test_real_model, filter);
+    check_run("llama: interface layout, name, chain membership", test_layout);
+    check_run("llama: same tokens as tsamp_chain_sample, 12 specs, vocabulary in id order",
+              test_same_tokens_full_vocab);
+    check_run("llama: same tokens with shuffled arrays and subsets",
+              test_same_tokens_shuffled_and_subsets);
+    check_run("llama: small subsets and a single entry", test_small_subsets);
+    check_run("llama: reset gives the tokens of a fresh sampler", test_reset);
+    check_run("llama: clone and llama_sampler_copy continue identically", test_clone_and_copy);
+    check_run("llama: greedy picks llama_sampler_init_greedy's token", test_greedy_matches_llama);
+    check_run("llama: llama.cpp temp-0 / top-k-1 chains pick tsamp's token",
+              test_llama_temp0_chains);
+    check_run("llama: after llama.cpp's top_k: tokens of tsamp's own top_k",
+              test_llama_filters_before);
+    check_run("llama: TSAMP_LLAMA_FILL_P matches tsamp and llama.cpp's probabilities",
+              test_fill_p);
+    check_run("llama: from_chain: ownership, mask callback", test_from_chain);
+    check_run("llama: errors: NULL + message; bad arrays select -1", test_errors);
+    check_run("llama: no allocation per token", test_no_allocation_per_token);
+    check_run("llama: timing (notes only)", test_timing_notes);
+    check_run("llama: llama_sampler_sample in a real llama.cpp context (stories260K as GGUF)",
+              test_real_model);
     return 0;
 }
