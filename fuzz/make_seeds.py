@@ -266,6 +266,7 @@ def seeds():
 
     chain_api_seeds(s)
     speculative_seeds(s)
+    llama2_seeds(s)
     return s
 
 
@@ -407,6 +408,38 @@ def speculative_seeds(s):
                                [("temperature", dict(t=("edge", TEMP_EDGE["FLT_MAX"])))],
                                greedy, k=2, drafted=False, ids=(0, 1),
                                tkw=dict(extra="mirostat"))
+
+
+def llama2_seeds(s):
+    """Tiny llama2.c checkpoints and tokenizers (tools/common/llama2.h) for llama2_file."""
+    lf = s.setdefault("llama2_file", {})
+
+    def ckpt(dim, hid, layers, heads, kv_heads, vocab, seq, value=0.01):
+        kv = dim * kv_heads // heads
+        per_layer = 2 * dim + 2 * dim * dim + 2 * kv * dim + 3 * hid * dim
+        n = abs(vocab) * dim * (1 if vocab > 0 else 2) + layers * per_layer + dim \
+            + 2 * seq * (dim // heads // 2)
+        weights = [value * ((i * 7) % 11 - 5) for i in range(n)]
+        return struct.pack("<7i", dim, hid, layers, heads, kv_heads, vocab, seq) + f32(*weights)
+
+    good = ckpt(4, 6, 2, 2, 1, 5, 3)
+    lf["checkpoint"] = b"\x00" + good
+    lf["checkpoint-own-classifier"] = b"\x00" + ckpt(4, 4, 1, 2, 2, -3, 2)
+    lf["checkpoint-truncated"] = b"\x00" + good[:-4]
+    lf["checkpoint-nan-weight"] = b"\x00" + good[:40] + f32(float("nan")) + good[44:]
+    lf["checkpoint-odd-head"] = b"\x00" + ckpt(6, 4, 1, 2, 1, 3, 2)
+
+    def tok(pieces, max_len=8):
+        out = struct.pack("<i", max_len)
+        for i, p in enumerate(pieces):
+            out += struct.pack("<fi", -float(i), len(p)) + p
+        return out
+
+    pieces = [b"<unk>", b"<s>", b"</s>", b"<0x0A>", b" the", b"cat", b"<0x41>"]
+    vocab = struct.pack("<H", len(pieces) - 1)
+    lf["tokenizer"] = b"\x01" + vocab + tok(pieces)
+    lf["tokenizer-truncated"] = b"\x01" + vocab + tok(pieces)[:-2]
+    lf["tokenizer-long-piece"] = b"\x01" + vocab + tok(pieces[:-1] + [b"x" * 40], max_len=8)
 
 
 def main():

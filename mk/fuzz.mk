@@ -16,6 +16,8 @@ FUZZ_HDR := $(wildcard fuzz/*.h)
 # Tool code a target needs besides the library (compiled into that target only).
 FUZZ_EXTRA_logit_file := tools/common/logit_data.c tools/common/logit_npy.c \
                          tools/common/npy_header.c tools/common/logit_text.c
+FUZZ_EXTRA_llama2_file := tools/common/llama2_file.c tools/common/llama2_model.c \
+                          tools/common/llama2_tokenizer.c
 
 # ---- replay programs (part of `make test`, any compiler) ----------------------------------
 
