@@ -15,7 +15,9 @@ import subprocess
 import sys
 import tempfile
 
-MAX_FILES = 50
+# Targets whose inputs reach many features (every processor, the API) may keep more files:
+# PICK_MAX_FILES=150 in the environment.
+MAX_FILES = int(os.environ.get("PICK_MAX_FILES", "50"))
 MAX_BYTES = 200 * 1024
 
 
