@@ -273,6 +273,9 @@ static num_result convert_repeated(char type, const char *s, size_t n, spec_args
         while (stop < n && s[stop] != ':') stop++;
         num_result r = parse_int32(s + pos, stop - pos, &a->ids[a->n_ids]);
         if (r != NUM_OK) return r;
+        /* Negative values end sequences here: a negative id becomes INT32_MAX, which no
+         * vocabulary holds either, so the builder reports it as out of range (VOCAB). */
+        if (a->ids[a->n_ids] < 0) a->ids[a->n_ids] = INT32_MAX;
         a->n_ids++;
         if (stop == n) break;
         pos = stop + 1;
