@@ -89,6 +89,8 @@ help:
 	@echo "make test-llama   the llama.cpp adapter (contrib/llama/) against libllama fetched with npm"
 	@echo "make golden       regenerate tests/golden/ after a deliberate change of tokens"
 	@echo "make fuzz         libFuzzer targets; fuzz-run T=target SECONDS=N; fuzz-ci FUZZ_SECONDS=N"
+	@echo "make fuzz-coverage line coverage of src/ by the corpora (COV_CORPUS=build/fuzz-work)"
+	@echo "make valgrind     the unit tests (but the slow ones) and every corpus replay under memcheck"
 	@echo "make install      install header, libraries, tsamp.pc and the tsamp CLI (PREFIX=$(PREFIX) DESTDIR=)"
 	@echo "make uninstall    remove what install put there"
 	@echo "make clean        remove build/"
