@@ -788,9 +788,9 @@ static void test_spec_processor_keys(void) {
         {"dry=0.8,1.75,2,256,13:x", TSAMP_ERR_PARSE, 19, "dry: expected token ids"},
         /* a negative breaker id is out of range, not the end of a breaker (fuzz: spec/
          * regress-dry-negative-breaker wrote past the breaker lengths) */
-        {"dry=0.8,1.75,2,256,13:-4", TSAMP_ERR_VOCAB, 4, "dry: token id out of range"},
-        {"dry=0,2,4,4,-4,-40", TSAMP_ERR_VOCAB, 4, "dry: token id out of range"},
-        {"dry=0,2,4,4,-1:-1,-1", TSAMP_ERR_VOCAB, 4, "dry: token id out of range"},
+        {"dry=0.8,1.75,2,256,13:-4", TSAMP_ERR_VOCAB, 19, "dry: token id out of range"},
+        {"dry=0,2,4,4,-4,-40", TSAMP_ERR_VOCAB, 12, "dry: token id out of range"},
+        {"dry=0,2,4,4,-1:-1,-1", TSAMP_ERR_VOCAB, 12, "dry: token id out of range"},
         {"allow=1,x", TSAMP_ERR_PARSE, 8, "allow: expected an integer"},
         {"penalties=64", TSAMP_ERR_PARSE, 12, "penalties: expected at least 2 values"},
         {"penalties=64,-1", TSAMP_ERR_INVALID_PARAM, 10, "penalties: LAST_N must be >= 0"},
