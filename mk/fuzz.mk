@@ -123,7 +123,12 @@ VALGRIND_SKIP := stats random every_path accuracy isa_ paths_agree golden_sampli
     long_run history_independent benchmark chi_square core_matches no_collisions \
     token_matches_sample same_path big_tie story_same isa_bitwise
 
-valgrind: $(TEST_BIN) $(FUZZ_REPLAY)
+# The scoring replay is left out too: its long-double references hold the library to bounds of
+# a few double ulp, and valgrind computes x87 long double in double precision (a documented
+# valgrind limitation), so the reference itself is off by more than that there.
+VALGRIND_REPLAYS := $(filter-out %/replay-scoring,$(FUZZ_REPLAY))
+
+valgrind: $(TEST_BIN) $(VALGRIND_REPLAYS)
 	@test -z "$(SAN)" || { echo "make valgrind: build without SAN=1" >&2; exit 1; }
 	@sh tools/ensure-deps.sh valgrind
 	@set -e; echo "== valgrind $(TEST_BIN) (leaving out: $(VALGRIND_SKIP))"; \
@@ -132,10 +137,10 @@ valgrind: $(TEST_BIN) $(FUZZ_REPLAY)
 	if grep -q '^FAIL' $(B)/valgrind-tests.log; then \
 	    cat $(B)/valgrind-tests.log; echo "valgrind: a unit test failed"; exit 1; fi; \
 	echo "valgrind: $$(grep -c '^PASS' $(B)/valgrind-tests.log) unit tests clean"; \
-	for p in $(FUZZ_REPLAY); do \
+	for p in $(VALGRIND_REPLAYS); do \
 	    $(VALGRIND) $$p > $(B)/valgrind-replay.log 2>&1 || \
 	        { cat $(B)/valgrind-replay.log; echo "valgrind: errors in $$p"; exit 1; }; \
-	done; echo "valgrind: $(words $(FUZZ_REPLAY)) corpus replays clean"
+	done; echo "valgrind: $(words $(VALGRIND_REPLAYS)) corpus replays clean"
 
 # ---- coverage -------------------------------------------------------------------------------
 
