@@ -48,30 +48,6 @@ static double exp_d(double x) {
 
 /* ---- selection of the top m values (mirostat v1) ----------------------------------------- */
 
-/* Radix select over order-preserving keys, most significant byte first: the k-th largest
- * (1 <= k <= cnt) of x[idx[0..cnt)], and how many are strictly larger. */
-static float kth_largest(const float *x, const int32_t *idx, size_t cnt, size_t k,
-                         size_t *n_greater) {
-    uint32_t prefix = 0, mask = 0;
-    size_t above = 0;
-    for (int shift = 24; shift >= 0; shift -= 8) {
-        size_t hist[256] = {0};
-        for (size_t j = 0; j < cnt; j++) {
-            uint32_t key = tsamp_key(x[idx[j]]);
-            if ((key & mask) == prefix) hist[(key >> shift) & 0xffu]++;
-        }
-        unsigned d = 256;
-        while (d-- > 0) {
-            if (above + hist[d] >= k) break;
-            above += hist[d];
-        }
-        prefix |= (uint32_t)d << shift;
-        mask |= 0xffu << shift;
-    }
-    *n_greater = above;
-    return tsamp_from_key(prefix);
-}
-
 /* Descending sort of the few top values: Shell sort (Ciura's gaps) for small counts, heap
  * sort (a min-heap whose minima go to the end) beyond. No allocation. */
 static void sift_down(float *a, size_t i, size_t n) {
@@ -110,21 +86,6 @@ static void sort_descending(float *a, size_t n) {
     }
 }
 
-/* A threshold that most likely has at least m candidates above it, from a strided sample of
- * the values (the idea of src/view.c's top-k); -FLT_MAX when a sample would not help. */
-static float guess_threshold(tsamp_chain *c, const tsamp_view *v, size_t m) {
-    enum { SAMPLES = 1024, MARGIN = 8 };
-    if (v->n <= 4 * SAMPLES || m > v->n / 16) return -FLT_MAX;
-    int32_t *sample = c->idx; /* scratch: compacted into afterwards */
-    size_t ns = 0, stride = v->n / SAMPLES;
-    for (size_t i = 0; i < SAMPLES; i++)
-        if (v->x[i * stride] > -FLT_MAX) sample[ns++] = (int32_t)(i * stride);
-    size_t r = (size_t)((double)m * (double)ns / (double)v->n * 2.0) + MARGIN;
-    if (r >= ns) return -FLT_MAX;
-    size_t gt;
-    return kth_largest(v->x, sample, ns, r, &gt);
-}
-
 /*
  * The min(m, candidates) largest candidate values, descending, into out (room for m); the
  * candidates at or above the m-th value are left in c->idx (*cnt of them, indices
@@ -135,7 +96,8 @@ static float guess_threshold(tsamp_chain *c, const tsamp_view *v, size_t m) {
 static size_t top_values(tsamp_chain *c, const tsamp_view *v, size_t m, float *hint,
                          float *out, size_t *cnt_out) {
     const tsamp_kernels *K = c->k;
-    float g = *hint > 0.0f && v->n > 1024 ? v->m - 1.05f * *hint : guess_threshold(c, v, m);
+    float g = *hint > 0.0f && v->n > 1024 ? v->m - 1.05f * *hint
+                                          : tsamp_view_guess_threshold(c, v, m);
     size_t cnt = 0;
     if (g > -FLT_MAX) cnt = K->compact_ge(v->x, v->n, g, c->idx, v->n);
     if (!(g > -FLT_MAX) || cnt < m) cnt = K->compact_ge(v->x, v->n, -FLT_MAX, c->idx, v->n);
@@ -146,7 +108,7 @@ static size_t top_values(tsamp_chain *c, const tsamp_view *v, size_t m, float *h
         return cnt;
     }
     size_t gt;
-    float kth = kth_largest(v->x, c->idx, cnt, m, &gt);
+    float kth = tsamp_view_kth_largest(v->x, c->idx, cnt, m, &gt);
     *hint = v->m - kth;
     size_t j = 0;
     for (size_t i = 0; i < cnt; i++) {

@@ -79,28 +79,6 @@ float tsamp_shaping_first_passing(const tsamp_view *v, int (*pass)(float x, cons
     return tsamp_from_key(hi);
 }
 
-/* Radix select over order-preserving keys, most significant byte first: the k-th largest
- * (1 <= k <= cnt) of x[idx[0..cnt)]. */
-static float kth_largest(const float *x, const int32_t *idx, size_t cnt, size_t k) {
-    uint32_t prefix = 0, mask = 0;
-    size_t above = 0; /* entries known to be larger than the prefix's range */
-    for (int shift = 24; shift >= 0; shift -= 8) {
-        size_t hist[256] = {0};
-        for (size_t j = 0; j < cnt; j++) {
-            uint32_t key = tsamp_key(x[idx[j]]);
-            if ((key & mask) == prefix) hist[(key >> shift) & 0xffu]++;
-        }
-        unsigned d = 256;
-        while (d-- > 0) {
-            if (above + hist[d] >= k) break;
-            above += hist[d];
-        }
-        prefix |= (uint32_t)d << shift;
-        mask |= 0xffu << shift;
-    }
-    return tsamp_from_key(prefix);
-}
-
 /* Keeps the candidates >= x0 (their indices, increasing, are idx[0..cnt)). */
 static void keep_from(tsamp_chain *c, tsamp_view *v, size_t cnt, float x0) {
     if (cnt == v->n) return; /* every entry, so every candidate: nothing to do */
@@ -124,7 +102,8 @@ void tsamp_shaping_keep_ge(tsamp_chain *c, tsamp_view *v, float x0, size_t min_k
             keep_from(c, v, all, -FLT_MAX);
             return;
         }
-        vk = kth_largest(v->x, c->idx, all, k);
+        size_t gt;
+        vk = tsamp_view_kth_largest(v->x, c->idx, all, k, &gt);
     }
     cnt = K->compact_ge(v->x, v->n, vk, c->idx, v->n);
     keep_from(c, v, cnt, vk);

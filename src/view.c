@@ -65,8 +65,8 @@ static float kth_largest_small(const float *x, const int32_t *idx, size_t cnt, s
 
 /* Radix select over order-preserving keys, most significant byte first: the k-th largest
  * (k >= 1, k <= cnt) of x[idx[0..cnt)]. Returns its value and how many are strictly larger. */
-static float kth_largest(const float *x, const int32_t *idx, size_t cnt, size_t k,
-                         size_t *n_greater) {
+float tsamp_view_kth_largest(const float *x, const int32_t *idx, size_t cnt, size_t k,
+                             size_t *n_greater) {
     if (cnt <= SMALL_SELECT) return kth_largest_small(x, idx, cnt, k, n_greater);
     uint32_t prefix = 0, mask = 0;
     size_t above = 0; /* entries known to be larger than the prefix's range */
@@ -93,7 +93,7 @@ static float kth_largest(const float *x, const int32_t *idx, size_t cnt, size_t 
  * one cheap compaction then replaces a pass over the whole vocabulary. -FLT_MAX when a
  * sample would not help.
  */
-static float guess_threshold(tsamp_chain *c, const tsamp_view *v, size_t k) {
+float tsamp_view_guess_threshold(tsamp_chain *c, const tsamp_view *v, size_t k) {
     enum { SAMPLES = 1024, MARGIN = 8 };
     if (v->n <= 4 * SAMPLES || k > v->n / 16) return -FLT_MAX;
     int32_t *sample = c->idx; /* scratch: the caller compacts into idx afterwards */
@@ -104,7 +104,7 @@ static float guess_threshold(tsamp_chain *c, const tsamp_view *v, size_t k) {
     size_t r = (size_t)((double)k * (double)ns / (double)v->n * 2.0) + MARGIN;
     if (r >= ns) return -FLT_MAX;
     size_t gt;
-    return kth_largest(v->x, sample, ns, r, &gt);
+    return tsamp_view_kth_largest(v->x, sample, ns, r, &gt);
 }
 
 /* Compacts the entries >= a threshold that holds at least k candidates: first at the hinted
@@ -119,7 +119,7 @@ static size_t compact_top(tsamp_chain *c, const tsamp_view *v, size_t k, const f
             if (cnt >= k) return cnt;
         }
     }
-    float g = guess_threshold(c, v, k);
+    float g = tsamp_view_guess_threshold(c, v, k);
     size_t cnt = K->compact_ge(v->x, v->n, g, c->idx, v->n);
     if (cnt < k && g > -FLT_MAX) cnt = K->compact_ge(v->x, v->n, -FLT_MAX, c->idx, v->n);
     return cnt;
@@ -133,7 +133,7 @@ void tsamp_view_top_k(tsamp_chain *c, tsamp_view *v, size_t k, float *hint) {
         return;
     }
     size_t gt;
-    float kth = kth_largest(v->x, c->idx, cnt, k, &gt);
+    float kth = tsamp_view_kth_largest(v->x, c->idx, cnt, k, &gt);
     if (hint) *hint = v->m - kth;
     /* Ties at the k-th value: the lowest indices fill the remaining k - gt places. */
     size_t need = k - gt, last_tie = 0;

@@ -36,6 +36,15 @@ void tsamp_view_keep(tsamp_chain *c, tsamp_view *v, const int32_t *idx, size_t c
  */
 void tsamp_view_top_k(tsamp_chain *c, tsamp_view *v, size_t k, float *hint);
 
+/* The k-th largest (1 <= k <= cnt) of x[idx[0..cnt)] by an exact selection (no sort), and how
+ * many are strictly larger. */
+float tsamp_view_kth_largest(const float *x, const int32_t *idx, size_t cnt, size_t k,
+                             size_t *n_greater);
+
+/* A threshold that most likely has at least k candidates of v above it, from a strided sample
+ * (uses c->idx as scratch); -FLT_MAX when a sample would not help. Speed only. */
+float tsamp_view_guess_threshold(tsamp_chain *c, const tsamp_view *v, size_t k);
+
 /* The index of token `id` in the view, or SIZE_MAX if it is not a candidate there. */
 size_t tsamp_view_find(const tsamp_view *v, int32_t id);
 
